@@ -1,6 +1,7 @@
 // A Mixture-of-Miners: proposer layers, then an aggregator or a vote.
 #pragma once
 
+#include <chrono>
 #include <functional>
 #include <memory>
 #include <optional>
@@ -9,6 +10,7 @@
 
 #include <nlohmann/json_fwd.hpp>
 
+#include "aggregate/label.h"
 #include "config/config.h"
 #include "core/cancel.h"
 #include "core/chat.h"
@@ -18,6 +20,9 @@
 namespace mom {
 
 class MinerRegistry;
+class Scoreboard;
+class Strategy;
+class TimeSource;
 
 // How one miner call of a mixture run ended.
 struct CallTrace {
@@ -52,6 +57,24 @@ struct MixtureOutcome {
   Trace trace;
 };
 
+// Settings of a mixture that do not come from its config: replacement parts
+// for tests, and knobs for callers such as an evaluation.
+struct MixtureOptions {
+  // Source of every deadline and latency; null: the steady clock.
+  std::shared_ptr<const TimeSource> time;
+  // Measured accuracies for weighted votes, reliability notes and picking the
+  // best proposal; null: loaded from MixtureConfig::weights_path when set.
+  std::shared_ptr<const Scoreboard> scoreboard;
+  // Vote strategy to use instead of make_strategy(config.strategy); ignored
+  // for "synthesize".
+  std::shared_ptr<const Strategy> strategy;
+  // What a vote extracts from each proposal.
+  LabelKind label_kind = LabelKind::kChoice;
+  // How long a layer keeps waiting after its deadline while fewer than
+  // quorum proposals succeeded; unset: deadline_ms once more.
+  std::optional<std::chrono::milliseconds> quorum_grace;
+};
+
 // A configured mixture. Thread-safe: run() may be called concurrently.
 class Mixture {
  public:
@@ -62,6 +85,10 @@ class Mixture {
   // The registry must outlive the mixture.
   static Result<std::unique_ptr<Mixture>> create(const MixtureConfig& config,
                                                  const MinerRegistry& registry);
+  // Same, with parts replaced or tuned through options.
+  static Result<std::unique_ptr<Mixture>> create(const MixtureConfig& config,
+                                                 const MinerRegistry& registry,
+                                                 MixtureOptions options);
 
   virtual const MixtureConfig& config() const = 0;
 
@@ -69,6 +96,21 @@ class Mixture {
   // aggregator, whose text streams to on_token. Fails with kUnavailable when
   // no proposal of a layer succeeds (the aggregator is then not called);
   // trace_out, when given, receives the trace in every case.
+  //
+  // Only "ok" proposals become references. When the aggregator fails, the
+  // fallback aggregator is tried, then the best proposal is returned and
+  // Trace::answered_with_best_proposal is set. The best proposal is the one
+  // from the miner with the highest measured accuracy on the question's
+  // subject (then overall), else the first in config order. An aggregator
+  // that fails after streaming part of its answer is not replaced, because
+  // the client already holds that part: the run fails with kUpstream.
+  //
+  // Vote strategies extract a label from each "ok" proposal of the last
+  // layer. When an aggregator is configured it is called too (not streamed)
+  // and its label breaks ties. The answer is the aggregator's text when its
+  // label won, else the text of the most accurate miner that gave the
+  // winning label; it reaches on_token as one piece. Blocks; cancel stops
+  // every call and returns kCancelled.
   virtual Result<MixtureOutcome> run(const Request& request, const TokenSink& on_token,
                                      const CancelToken& cancel, Trace* trace_out = nullptr) = 0;
 

@@ -1,0 +1,25 @@
+// OUT/report.md: the tables a user reads first, then accuracy per subject.
+#pragma once
+
+#include <string>
+
+#include "eval/summary.h"
+
+namespace mom {
+
+// Context for the report's opening lines.
+struct ReportContext {
+  std::string split;
+  int shots = 0;
+  int limit = 0;           // questions per subject; 0: all
+  std::string strategy;    // the mixture's strategy
+  std::string fold_note;   // how strategy folds were assigned; empty when none
+};
+
+// Renders the report: the overall and per-category table with the mean of
+// the miners, the mixture's gain over that mean and over the best miner, the
+// paired tests, a plain statement for systems at chance level, then the
+// per-subject table.
+std::string render_report_markdown(const Summary& summary, const ReportContext& context);
+
+}  // namespace mom

@@ -1,0 +1,250 @@
+#include "http/openai_wire.h"
+
+#include <cctype>
+#include <cmath>
+#include <limits>
+
+#include <nlohmann/json.hpp>
+
+namespace mom::http {
+
+using nlohmann::json;
+
+namespace {
+
+template <class T>
+std::optional<T> pick(const std::optional<T>& request_value, const std::optional<T>& default_value) {
+  return request_value ? request_value : default_value;
+}
+
+json build_messages(const Request& request, const MinerConfig& config) {
+  json messages = json::array();
+
+  bool has_system = false;
+  if (!request.prompt) {
+    for (const Message& message : request.messages) {
+      has_system = has_system || message.role == "system";
+    }
+  }
+  if (!has_system && !config.system_prompt.empty()) {
+    messages.push_back({{"role", "system"}, {"content", config.system_prompt}});
+  }
+
+  if (request.prompt) {
+    messages.push_back({{"role", "user"}, {"content", *request.prompt}});
+    return messages;
+  }
+  for (const Message& message : request.messages) {
+    messages.push_back({{"role", message.role}, {"content", message.content}});
+  }
+  return messages;
+}
+
+std::string model_name(const MinerConfig& config) {
+  return config.upstream_model.empty() ? config.name : config.upstream_model;
+}
+
+Result<json> parse_json(std::string_view body, std::string_view what) {
+  json parsed = json::parse(body, nullptr, /*allow_exceptions=*/false);
+  if (parsed.is_discarded()) {
+    return Error{ErrorCode::kUpstream, "upstream returned invalid JSON in " + std::string(what) + ": " + shorten(body)};
+  }
+  return parsed;
+}
+
+std::string_view trim_leading_space(std::string_view text) {
+  while (!text.empty() && std::isspace(static_cast<unsigned char>(text.front()))) {
+    text.remove_prefix(1);
+  }
+  return text;
+}
+
+}  // namespace
+
+json build_chat_request(const Request& request, const MinerConfig& config, bool stream) {
+  const Sampling& asked = request.sampling;
+  const Sampling& defaults = config.defaults;
+
+  json body;
+  body["model"] = model_name(config);
+  body["messages"] = build_messages(request, config);
+  if (auto value = pick(asked.temperature, defaults.temperature)) {
+    body["temperature"] = *value;
+  }
+  if (auto value = pick(asked.top_p, defaults.top_p)) {
+    body["top_p"] = *value;
+  }
+  if (auto value = pick(asked.top_k, defaults.top_k)) {
+    body["top_k"] = *value;
+  }
+  if (auto value = pick(asked.max_tokens, defaults.max_tokens)) {
+    body["max_tokens"] = *value;
+  }
+  if (auto value = pick(asked.seed, defaults.seed)) {
+    body["seed"] = *value;
+  }
+  const std::vector<std::string>& stop = asked.stop.empty() ? defaults.stop : asked.stop;
+  if (!stop.empty()) {
+    body["stop"] = stop;
+  }
+  if (asked.ignore_eos || defaults.ignore_eos) {
+    body["ignore_eos"] = true;
+  }
+
+  body["stream"] = stream;
+  if (stream) {
+    body["stream_options"] = {{"include_usage", true}};
+  }
+  return body;
+}
+
+json build_scoring_request(const Request& request, const MinerConfig& config) {
+  json body = build_chat_request(request, config, /*stream=*/false);
+  body["max_tokens"] = 1;
+  body["temperature"] = 0;
+  body["logprobs"] = true;
+  body["top_logprobs"] = 20;
+  body.erase("stop");
+  body.erase("ignore_eos");
+  return body;
+}
+
+Usage parse_usage(const json& usage) {
+  Usage result;
+  if (!usage.is_object()) {
+    return result;
+  }
+  result.prompt_tokens = usage.value("prompt_tokens", 0);
+  result.completion_tokens = usage.value("completion_tokens", 0);
+  auto details = usage.find("prompt_tokens_details");
+  if (details != usage.end() && details->is_object()) {
+    result.cached_prompt_tokens = details->value("cached_tokens", 0);
+  }
+  return result;
+}
+
+FinishReason parse_finish_reason(std::string_view reason) {
+  return reason == "length" ? FinishReason::kLength : FinishReason::kStop;
+}
+
+Result<Completion> parse_chat_response(std::string_view body) {
+  Result<json> parsed = parse_json(body, "chat completion");
+  if (!parsed) {
+    return parsed.error();
+  }
+  const json& root = *parsed;
+  if (!root.is_object()) {
+    return Error{ErrorCode::kUpstream, "upstream chat completion is not a JSON object: " + shorten(body)};
+  }
+
+  auto choices = root.find("choices");
+  if (choices == root.end() || !choices->is_array() || choices->empty() || !(*choices)[0].is_object()) {
+    return Error{ErrorCode::kUpstream, "upstream chat completion has no choices: " + shorten(body)};
+  }
+  const json& choice = (*choices)[0];
+
+  Completion completion;
+  auto message = choice.find("message");
+  if (message != choice.end() && message->is_object()) {
+    auto content = message->find("content");
+    if (content != message->end() && content->is_string()) {
+      completion.text = content->get<std::string>();
+    } else if (content != message->end() && !content->is_null()) {
+      return Error{ErrorCode::kUpstream, "upstream message content is not a string: " + shorten(body)};
+    }
+  } else if (choice.contains("text") && choice["text"].is_string()) {
+    // Some servers return chat completions in the legacy completions shape.
+    completion.text = choice["text"].get<std::string>();
+  }
+
+  if (auto reason = choice.find("finish_reason"); reason != choice.end() && reason->is_string()) {
+    completion.finish_reason = parse_finish_reason(reason->get<std::string>());
+  }
+  if (auto usage = root.find("usage"); usage != root.end()) {
+    completion.usage = parse_usage(*usage);
+  }
+  if (auto model = root.find("model"); model != root.end() && model->is_string()) {
+    completion.model = model->get<std::string>();
+  }
+  return completion;
+}
+
+Result<ChoiceScores> parse_choice_scores(std::string_view body, const std::vector<std::string>& choices) {
+  Result<json> parsed = parse_json(body, "log-probability response");
+  if (!parsed) {
+    return parsed.error();
+  }
+  const json& root = *parsed;
+
+  // Every step is checked because endpoints without logprob support omit or
+  // null any level of this path.
+  const json* top = nullptr;
+  if (root.is_object() && root.contains("choices") && root["choices"].is_array() && !root["choices"].empty()) {
+    const json& choice = root["choices"][0];
+    auto logprobs = choice.is_object() ? choice.find("logprobs") : choice.end();
+    if (choice.is_object() && logprobs != choice.end() && logprobs->is_object()) {
+      auto content = logprobs->find("content");
+      if (content != logprobs->end() && content->is_array() && !content->empty() && (*content)[0].is_object()) {
+        const json& first = (*content)[0];
+        auto found = first.find("top_logprobs");
+        if (found != first.end() && found->is_array() && !found->empty()) {
+          top = &*found;
+        }
+      }
+    }
+  }
+  if (top == nullptr) {
+    return Error::invalid("upstream returned no log-probabilities; the endpoint may not support logprobs");
+  }
+
+  ChoiceScores scores;
+  scores.logprobs.assign(choices.size(), -std::numeric_limits<double>::infinity());
+  for (const json& entry : *top) {
+    if (!entry.is_object() || !entry.contains("token") || !entry["token"].is_string() ||
+        !entry.contains("logprob") || !entry["logprob"].is_number()) {
+      continue;
+    }
+    std::string token = entry["token"].get<std::string>();
+    double logprob = entry["logprob"].get<double>();
+    for (size_t i = 0; i < choices.size(); ++i) {
+      if (trim_leading_space(token) != choices[i]) {
+        continue;
+      }
+      // log(exp(a) + exp(b)), computed without overflow.
+      double current = scores.logprobs[i];
+      double high = std::max(current, logprob);
+      double low = std::min(current, logprob);
+      scores.logprobs[i] = std::isinf(low) ? high : high + std::log1p(std::exp(low - high));
+    }
+  }
+  if (auto usage = root.find("usage"); usage != root.end()) {
+    scores.usage = parse_usage(*usage);
+  }
+  return scores;
+}
+
+UpstreamErrorBody parse_error_body(std::string_view body) {
+  UpstreamErrorBody result;
+  json parsed = json::parse(body, nullptr, /*allow_exceptions=*/false);
+  if (parsed.is_object()) {
+    auto error = parsed.find("error");
+    if (error != parsed.end() && error->is_object()) {
+      if (error->contains("message") && (*error)["message"].is_string()) {
+        result.message = shorten((*error)["message"].get<std::string>());
+      }
+      if (error->contains("type") && (*error)["type"].is_string()) {
+        result.type = (*error)["type"].get<std::string>();
+      }
+    } else if (error != parsed.end() && error->is_string()) {
+      result.message = shorten(error->get<std::string>());
+    } else if (parsed.contains("message") && parsed["message"].is_string()) {
+      result.message = shorten(parsed["message"].get<std::string>());
+    }
+  }
+  if (result.message.empty()) {
+    result.message = body.empty() ? "(empty body)" : shorten(body);
+  }
+  return result;
+}
+
+}  // namespace mom::http

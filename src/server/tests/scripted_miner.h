@@ -1,0 +1,72 @@
+// A Miner that returns scripted text, for driving the server in tests.
+#pragma once
+
+#include <atomic>
+#include <chrono>
+#include <optional>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "core/miner.h"
+
+namespace mom::testing {
+
+// Emits pieces one by one with a delay between them, then returns their
+// concatenation, or the scripted error. Records what it was asked and whether
+// it saw its CancelToken cancelled.
+class ScriptedMiner : public Miner {
+ public:
+  ScriptedMiner(std::string name, std::vector<std::string> pieces,
+                std::chrono::milliseconds delay = std::chrono::milliseconds(0))
+      : pieces_(std::move(pieces)), delay_(delay) {
+    info_.name = std::move(name);
+    info_.kind = "scripted";
+    info_.model = "scripted";
+  }
+
+  const MinerInfo& info() const override { return info_; }
+
+  Result<Completion> complete(const Request& request, const TokenSink& on_token,
+                              const CancelToken& cancel) override {
+    calls_++;
+    last_request_ = request;
+    if (error_.has_value()) {
+      return *error_;
+    }
+    Completion completion;
+    for (const std::string& piece : pieces_) {
+      if (delay_.count() > 0) {
+        std::this_thread::sleep_for(delay_);
+      }
+      if (cancel.cancelled()) {
+        saw_cancel_ = true;
+        return Error::cancelled("scripted miner cancelled");
+      }
+      if (on_token) {
+        on_token(piece);
+      }
+      completion.text += piece;
+    }
+    completion.usage.prompt_tokens = 7;
+    completion.usage.completion_tokens = static_cast<int>(pieces_.size());
+    completion.model = info_.name;
+    return completion;
+  }
+
+  void fail_with(Error error) { error_ = std::move(error); }
+  bool saw_cancel() const { return saw_cancel_; }
+  int calls() const { return calls_; }
+  const Request& last_request() const { return last_request_; }
+
+ private:
+  MinerInfo info_;
+  std::vector<std::string> pieces_;
+  std::chrono::milliseconds delay_;
+  std::optional<Error> error_;
+  std::atomic<bool> saw_cancel_{false};
+  std::atomic<int> calls_{0};
+  Request last_request_;
+};
+
+}  // namespace mom::testing
