@@ -63,7 +63,7 @@ std::string join(const std::vector<std::string>& items, const std::string& separ
   return joined;
 }
 
-// Escapes a string for a TOML basic string.
+// Quotes and escapes value as a TOML basic string.
 std::string toml_string(const std::string& value) {
   std::string escaped = "\"";
   for (const char c : value) {

@@ -21,8 +21,10 @@ if [[ ! -d $data/test ]]; then
 fi
 out=${DEMO_OUT:-out/demo}
 
+start=$SECONDS
 build/mom eval mmlu --config examples/demo.toml --data "$data" --split test \
   --limit "${DEMO_LIMIT:-3}" --parallel "${DEMO_PARALLEL:-4}" --out "$out"
 
 echo
+echo "demo: evaluation took $((SECONDS - start)) s"
 echo "demo: report in $out/report.md, chart in $out/chart.svg, numbers in $out/summary.json"

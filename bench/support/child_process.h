@@ -49,8 +49,8 @@ class BackgroundChild {
   pid_t pid_ = -1;
 };
 
-// Polls http://127.0.0.1:port + path until it answers 200, the child exits or
-// timeout_seconds pass. Returns whether it answered.
+// Polls http://127.0.0.1:port + path until it returns HTTP 200, the child
+// exits or timeout_seconds pass. Returns whether it returned 200.
 bool wait_for_http(int port, const std::string& path, BackgroundChild& child, double timeout_seconds);
 
 // Returns a TCP port on 127.0.0.1 that was free a moment ago.

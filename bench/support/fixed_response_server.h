@@ -25,7 +25,7 @@ struct ServedRequest {
 };
 
 // Serves POST /v1/chat/completions (plain JSON, or SSE with "stream": true)
-// and GET /v1/models on 127.0.0.1. Thread-safe; requests run on a pool of
+// and GET /v1/models on 127.0.0.1. Thread-safe, and requests run on a pool of
 // worker_threads threads.
 class FixedResponseServer {
  public:

@@ -24,12 +24,77 @@ std::string strip_reasoning(std::string_view text) {
   return std::string(text);
 }
 
+// Replaces each run of whitespace with one '\n' when the run contains a line
+// break, else with one ' '. The patterns below match whitespace only with
+// \s*, \s+ or [ \t]+, so their matches do not change. std::regex (libstdc++)
+// recurses once per repeated character, and a run of 30,000 spaces
+// overflowed an 8 MB stack.
+std::string collapse_whitespace(std::string_view text) {
+  std::string out;
+  out.reserve(text.size());
+  size_t i = 0;
+  while (i < text.size()) {
+    if (!std::isspace(static_cast<unsigned char>(text[i]))) {
+      out.push_back(text[i]);
+      ++i;
+      continue;
+    }
+    bool newline = false;
+    while (i < text.size() && std::isspace(static_cast<unsigned char>(text[i]))) {
+      newline = newline || text[i] == '\n';
+      ++i;
+    }
+    out.push_back(newline ? '\n' : ' ');
+  }
+  return out;
+}
+
+// Replaces each innermost "\boxed{X}" (or \text, \textbf, \mathrm, \mathbf,
+// \mathit, optionally with spaces before the brace) by X, where X contains no
+// brace. Hand-written rather than a regex because X may be arbitrarily long.
+std::string unwrap_latex_commands(const std::string& text) {
+  static constexpr std::string_view kCommands[] = {"boxed", "textbf", "text", "mathrm", "mathbf", "mathit"};
+  std::string out;
+  out.reserve(text.size());
+  size_t i = 0;
+  while (i < text.size()) {
+    if (text[i] != '\\') {
+      out.push_back(text[i]);
+      ++i;
+      continue;
+    }
+    size_t content_begin = std::string::npos;
+    for (std::string_view command : kCommands) {
+      if (text.compare(i + 1, command.size(), command) != 0) {
+        continue;
+      }
+      size_t brace = i + 1 + command.size();
+      while (brace < text.size() && std::isspace(static_cast<unsigned char>(text[brace]))) {
+        ++brace;
+      }
+      if (brace < text.size() && text[brace] == '{') {
+        content_begin = brace + 1;
+        break;
+      }
+    }
+    size_t content_end = content_begin == std::string::npos ? std::string::npos
+                                                            : text.find_first_of("{}", content_begin);
+    if (content_end == std::string::npos || text[content_end] != '}') {
+      out.push_back(text[i]);
+      ++i;
+      continue;
+    }
+    out.append(text, content_begin, content_end - content_begin);
+    i = content_end + 1;
+  }
+  return out;
+}
+
 // Removes Markdown emphasis, inline code and LaTeX wrappers that models put
 // around answers ("**C**", "$\boxed{C}$", "\text{(C)}").
 std::string remove_markup(std::string text) {
-  static const std::regex latex_command(R"(\\(?:boxed|text|textbf|mathrm|mathbf|mathit)\s*\{([^{}]*)\})");
   for (int depth = 0; depth < 4; ++depth) {
-    std::string replaced = std::regex_replace(text, latex_command, "$1");
+    std::string replaced = unwrap_latex_commands(text);
     if (replaced == text) {
       break;
     }
@@ -51,7 +116,7 @@ std::string remove_markup(std::string text) {
     }
     out.push_back(c);
   }
-  return out;
+  return collapse_whitespace(out);
 }
 
 std::string trim(std::string_view text) {
@@ -98,18 +163,23 @@ std::string letter_string(char letter) {
   return std::string(1, static_cast<char>(std::toupper(static_cast<unsigned char>(letter))));
 }
 
+// The two checks below run once per candidate letter on the rest of the
+// text. match_continuous stops std::regex_search from retrying the anchored
+// pattern at every later position, which made extraction quadratic in the
+// answer's length ("A A A ..." of 80 KB took 40 s).
+
 // True when the text after a letter says the letter is wrong ("A is wrong").
 bool negated_after(std::string_view rest) {
   static const std::regex negation(
       R"(^\s*[\)\]]?\s*(?:is|are|seems|looks)\s+(?:wrong|incorrect|false|not|unlikely|a\s+distractor))",
       std::regex::icase);
-  return std::regex_search(rest.begin(), rest.end(), negation);
+  return std::regex_search(rest.begin(), rest.end(), negation, std::regex_constants::match_continuous);
 }
 
 // True when a word starts right after the letter ("a bit", "I think").
 bool word_follows(std::string_view rest) {
   static const std::regex word(R"(^[ \t]+[a-z])");
-  return std::regex_search(rest.begin(), rest.end(), word);
+  return std::regex_search(rest.begin(), rest.end(), word, std::regex_constants::match_continuous);
 }
 
 // Rule 2: the last explicit answer marker.
@@ -325,18 +395,60 @@ std::string normalize_number(std::string text) {
   return negative ? "-" + text : text;
 }
 
+bool is_digit(char c) {
+  return c >= '0' && c <= '9';
+}
+
+// Returns the length of the number [-+]?(\d[\d,]*(\.\d+)?|\.\d+) that starts
+// at pos, or 0 when none does. Hand-written rather than a regex because
+// std::regex recurses once per digit and a long digit run overflowed the stack.
+size_t number_length(std::string_view text, size_t pos) {
+  size_t i = pos;
+  if (i < text.size() && (text[i] == '-' || text[i] == '+')) {
+    ++i;
+  }
+  auto digits_from = [&](size_t at) {
+    size_t end = at;
+    while (end < text.size() && is_digit(text[end])) {
+      ++end;
+    }
+    return end;
+  };
+  if (i < text.size() && is_digit(text[i])) {
+    while (i < text.size() && (is_digit(text[i]) || text[i] == ',')) {
+      ++i;
+    }
+    if (i + 1 < text.size() && text[i] == '.' && is_digit(text[i + 1])) {
+      i = digits_from(i + 1);
+    }
+    return i - pos;
+  }
+  if (i + 1 < text.size() && text[i] == '.' && is_digit(text[i + 1])) {
+    return digits_from(i + 1) - pos;
+  }
+  return 0;
+}
+
 std::optional<std::string> extract_number(std::string_view raw) {
   std::string text = remove_markup(strip_reasoning(raw));
-  static const std::regex marked(R"(\banswer\s*(?:is|:|=)?\s*:?\s*([-+]?(?:\d[\d,]*(?:\.\d+)?|\.\d+)))",
-                                 std::regex::icase);
-  static const std::regex number(R"([-+]?(?:\d[\d,]*(?:\.\d+)?|\.\d+))");
+  static const std::regex marker(R"(\banswer\s*(?:is|:|=)?\s*:?\s*)", std::regex::icase);
   std::optional<std::string> found;
-  for (auto it = std::sregex_iterator(text.begin(), text.end(), marked); it != std::sregex_iterator(); ++it) {
-    found = it->str(1);
+  for (auto it = std::sregex_iterator(text.begin(), text.end(), marker); it != std::sregex_iterator(); ++it) {
+    size_t start = static_cast<size_t>(it->position(0) + it->length(0));
+    if (size_t length = number_length(text, start); length > 0) {
+      found = text.substr(start, length);
+    }
   }
   if (!found) {
-    for (auto it = std::sregex_iterator(text.begin(), text.end(), number); it != std::sregex_iterator(); ++it) {
-      found = it->str(0);
+    size_t i = 0;
+    while (i < text.size()) {
+      size_t length = number_length(text, i);
+      if (length == 0) {
+        ++i;
+        continue;
+      }
+      found = text.substr(i, length);
+      i += length;
     }
   }
   if (!found) {

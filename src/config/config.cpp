@@ -25,6 +25,13 @@ std::string type_name(const toml::node& node) {
   }
 }
 
+// "a string", "an integer": the type name with its indefinite article.
+std::string type_phrase(const toml::node& node) {
+  std::string name = type_name(node);
+  bool vowel = name.front() == 'a' || name.front() == 'i';
+  return (vowel ? "an " : "a ") + name;
+}
+
 // Reads the keys of one TOML table into typed fields and remembers which keys
 // it read, so that every other key can be reported as unknown. Each error
 // names the file, the line and the dotted key.
@@ -154,7 +161,7 @@ class TableReader {
     out.clear();
     for (const toml::node& item : *node->as_array()) {
       if (!item.is_string()) {
-        return error_at(item, key, "must be an array of strings, but an element is a " + type_name(item));
+        return error_at(item, key, "must be an array of strings, but an element is " + type_phrase(item));
       }
       out.push_back(item.as_string()->get());
     }
@@ -221,7 +228,7 @@ class TableReader {
   }
 
   Error wrong_type(const toml::node& node, std::string_view key, const std::string& expected) const {
-    return error_at(node, key, "must be " + expected + ", got a " + type_name(node));
+    return error_at(node, key, "must be " + expected + ", got " + type_phrase(node));
   }
 
   const toml::table& table_;
@@ -357,7 +364,7 @@ Result<const toml::table*> child_table(const toml::table& parent, std::string_vi
   }
   if (!node->is_table()) {
     TableReader reader(parent, prefix, source);
-    return reader.error_at(*node, key, "must be a table, e.g. [" + std::string(key) + "], got a " + type_name(*node));
+    return reader.error_at(*node, key, "must be a table, e.g. [" + std::string(key) + "], got " + type_phrase(*node));
   }
   return node->as_table();
 }
@@ -405,6 +412,10 @@ Result<Config> read_config(const toml::table& root, const std::filesystem::path&
   if (*miners != nullptr) {
     for (const auto& [key, node] : **miners) {
       std::string name(key.str());
+      if (name.empty()) {
+        TableReader reader(**miners, "miners", source);
+        return Error::invalid(reader.location(node) + "[miners.\"\"] has an empty name; name it, e.g. [miners.local]");
+      }
       auto table = child_table(**miners, name, "miners", source);
       if (!table.ok()) {
         return table.error();
@@ -424,6 +435,10 @@ Result<Config> read_config(const toml::table& root, const std::filesystem::path&
   if (*mixtures != nullptr) {
     for (const auto& [key, node] : **mixtures) {
       std::string name(key.str());
+      if (name.empty()) {
+        TableReader reader(**mixtures, "mixtures", source);
+        return Error::invalid(reader.location(node) + "[mixtures.\"\"] has an empty name; name it, e.g. [mixtures.moa]");
+      }
       auto table = child_table(**mixtures, name, "mixtures", source);
       if (!table.ok()) {
         return table.error();

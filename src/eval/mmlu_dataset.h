@@ -58,7 +58,8 @@ class MmluDataset {
 };
 
 // The 57 subjects and their reporting categories, as compiled into mom (from
-// the categories.py of the MMLU authors' repository hendrycks/test).
+// the categories.py of the MMLU authors' repository hendrycks/test). The
+// table lives in aggregate/mmlu_categories.h so that mixtures can use it too.
 const std::map<std::string, std::string>& builtin_mmlu_categories();
 
 // Reads categories.tsv (header, then subject<TAB>subcategory<TAB>category).

@@ -10,17 +10,18 @@
 #include <thread>
 
 #include <nlohmann/json.hpp>
-#include <spdlog/spdlog.h>
 
-#include "aggregate/label.h"
+#include "aggregate/strategy.h"
 #include "config/config.h"
 #include "eval/chart_svg.h"
+#include "eval/eval_log.h"
 #include "eval/progress.h"
 #include "eval/prompt_builder.h"
 #include "eval/report_markdown.h"
 #include "eval/results_log.h"
 #include "eval/run_manifest.h"
 #include "eval/strategy_systems.h"
+#include "eval/system_calls.h"
 #include "eval/text_hash.h"
 #include "miners/registry.h"
 #include "mixture/mixture.h"
@@ -28,169 +29,9 @@
 namespace mom {
 namespace {
 
-const std::vector<std::string> kLetters = {"A", "B", "C", "D"};
-
-std::shared_ptr<spdlog::logger> logger() {
-  static std::shared_ptr<spdlog::logger> instance = [] {
-    auto existing = spdlog::get("eval");
-    return existing ? existing : spdlog::default_logger()->clone("eval");
-  }();
-  return instance;
-}
-
-// Prompt format, scoring and sampling of one first-layer miner.
-struct MinerPlan {
-  std::string name;
-  std::shared_ptr<Miner> miner;
-  PromptFormat format = PromptFormat::kCompletion;
-  bool logprob = false;
-  Sampling sampling;
-  std::once_flag fallback_warning;  // logprob unsupported: warn once, then generate
-  std::atomic<bool> generate_instead{false};
-};
+using eval::logger;
 
 using RecordKey = std::pair<std::string, std::string>;  // question id, system
-
-std::vector<std::string> option_texts(const MmluRow& row) {
-  return {row.options.begin(), row.options.end()};
-}
-
-ResultRecord base_record(const MmluQuestion& question, const std::string& system, const std::string& kind) {
-  ResultRecord record;
-  record.question_id = question.id();
-  record.subject = question.subject;
-  record.row = question.row.row;
-  record.category = question.category;
-  record.system = system;
-  record.kind = kind;
-  record.answer = std::string(1, question.row.answer);
-  return record;
-}
-
-void score_text(ResultRecord& record, const MmluRow& row) {
-  record.letter = extract_label(record.text, LabelKind::kChoice, option_texts(row));
-  record.unparsed = !record.letter;
-  record.correct = record.letter && *record.letter == record.answer;
-}
-
-Request miner_request(const MinerPlan& plan, const PromptBuilder& builder, const MmluQuestion& question) {
-  Request request;
-  request.id = "mmlu:" + question.id() + ":" + plan.name;
-  request.question_id = question.id();
-  request.sampling = plan.sampling;
-  if (plan.format == PromptFormat::kCompletion) {
-    request.prompt = builder.completion(question.row);
-    // A base model goes on to write the next question; the blank line that
-    // separates questions in the prompt ends its answer.
-    request.sampling.stop.push_back("\n\n");
-  } else {
-    request.messages = builder.chat(question.row);
-  }
-  return request;
-}
-
-ResultRecord ask_miner_unguarded(MinerPlan& plan, const Request& request, const MmluQuestion& question) {
-  ResultRecord record = base_record(question, plan.name, "miner");
-  record.prompt_hash = text_hash(prompt_fingerprint(request.prompt, request.messages));
-  CancelToken cancel;
-
-  if (plan.logprob && !plan.generate_instead.load()) {
-    auto scores = plan.miner->score_choices(request, kLetters, cancel);
-    if (scores.ok() && scores->logprobs.size() == kLetters.size()) {
-      size_t best = std::max_element(scores->logprobs.begin(), scores->logprobs.end()) - scores->logprobs.begin();
-      record.text = "Answer: " + kLetters[best];
-      record.letter = kLetters[best];
-      record.correct = kLetters[best] == record.answer;
-      record.latency_ms = scores->timings.total_ms;
-      record.prompt_tokens = scores->usage.prompt_tokens;
-      return record;
-    }
-    if (!scores.ok() && scores.error().code != ErrorCode::kInvalidRequest) {
-      record.error = scores.error().message;
-      logger()->warn("logprob scoring failed miner={} question={} error={}", plan.name, question.id(),
-                     scores.error().message);
-      return record;
-    }
-    std::call_once(plan.fallback_warning, [&] {
-      logger()->warn("miner={} cannot score by log-probability ({}); scoring by generated text instead",
-                     plan.name, scores.ok() ? "wrong number of scores" : scores.error().message);
-    });
-    plan.generate_instead = true;
-  }
-
-  auto completion = plan.miner->complete(request, nullptr, cancel);
-  if (!completion.ok()) {
-    record.error = completion.error().message;
-    logger()->warn("miner call failed miner={} question={} error={}", plan.name, question.id(),
-                   completion.error().message);
-    return record;
-  }
-  record.text = completion->text;
-  record.latency_ms = completion->timings.total_ms;
-  record.prompt_tokens = completion->usage.prompt_tokens;
-  record.completion_tokens = completion->usage.completion_tokens;
-  score_text(record, question.row);
-  return record;
-}
-
-// Asks the miner, recording an exception from the engine (llama.cpp throws
-// C++ exceptions, for example for a byte its vocabulary lacks) as a failed
-// call, so that one question cannot end a run of thousands.
-ResultRecord ask_miner(MinerPlan& plan, const Request& request, const MmluQuestion& question) {
-  try {
-    return ask_miner_unguarded(plan, request, question);
-  } catch (const std::exception& e) {
-    ResultRecord record = base_record(question, plan.name, "miner");
-    record.prompt_hash = text_hash(prompt_fingerprint(request.prompt, request.messages));
-    record.error = std::string("miner threw an exception: ") + e.what();
-    logger()->error("miner call threw miner={} question={} error={}", plan.name, question.id(), e.what());
-    return record;
-  }
-}
-
-CallTrace trace_from_record(const ResultRecord& record) {
-  CallTrace trace;
-  trace.miner = record.system;
-  trace.layer = 1;
-  trace.status = record.error ? "error" : (record.text.empty() ? "empty" : "ok");
-  trace.error = record.error.value_or("");
-  trace.latency_ms = record.latency_ms;
-  trace.usage.prompt_tokens = record.prompt_tokens;
-  trace.usage.completion_tokens = record.completion_tokens;
-  trace.text = record.text;
-  return trace;
-}
-
-ResultRecord ask_mixture(Mixture& mixture, const Request& request, std::vector<CallTrace> first_layer,
-                         const MmluQuestion& question) {
-  ResultRecord record = base_record(question, mixture.config().name, "mixture");
-  record.prompt_hash = text_hash(prompt_fingerprint(request.prompt, request.messages));
-  Trace trace;
-  Result<MixtureOutcome> outcome = Error::internal("mixture not run");
-  try {
-    outcome = mixture.run_from_first_layer(request, std::move(first_layer), nullptr, CancelToken(), &trace);
-  } catch (const std::exception& e) {
-    outcome = Error::internal(std::string("mixture threw an exception: ") + e.what());
-  }
-  if (!outcome.ok()) {
-    record.error = outcome.error().message;
-    logger()->warn("mixture call failed mixture={} question={} error={}", mixture.config().name, question.id(),
-                   outcome.error().message);
-    return record;
-  }
-  record.text = outcome->completion.text;
-  record.latency_ms = outcome->trace.total_ms;
-  record.prompt_tokens = outcome->completion.usage.prompt_tokens;
-  record.completion_tokens = outcome->completion.usage.completion_tokens;
-  if (outcome->trace.vote_label) {
-    record.letter = outcome->trace.vote_label;
-    record.unparsed = false;
-    record.correct = *record.letter == record.answer;
-  } else {
-    score_text(record, question.row);
-  }
-  return record;
-}
 
 Status write_file(const std::filesystem::path& path, const std::string& content) {
   std::filesystem::path temporary = path;
@@ -230,42 +71,12 @@ Result<const MixtureConfig*> pick_mixture(const Config& config, const std::strin
   return &config.mixtures.begin()->second;
 }
 
-Result<std::vector<std::unique_ptr<MinerPlan>>> plan_miners(const Config& config, const MixtureConfig& mixture,
-                                                            const MinerRegistry& registry) {
-  if (mixture.layers.empty() || mixture.layers[0].empty()) {
-    return Error::invalid("mixture '" + mixture.name + "' has no miners in its first layer");
+bool strategy_learns_from_labels(const std::string& name) {
+  if (name == "synthesize") {
+    return false;
   }
-  std::vector<std::unique_ptr<MinerPlan>> plans;
-  for (const std::string& name : mixture.layers[0]) {
-    auto plan = std::make_unique<MinerPlan>();
-    plan->name = name;
-    plan->miner = registry.find(name);
-    if (!plan->miner) {
-      return Error::not_found("miner '" + name + "' of mixture '" + mixture.name + "' was not created");
-    }
-    const MinerConfig& miner_config = config.miners.at(name);
-    if (miner_config.prompt_format.empty()) {
-      plan->format = plan->miner->info().chat_template ? PromptFormat::kChat : PromptFormat::kCompletion;
-    } else if (auto format = parse_prompt_format(miner_config.prompt_format)) {
-      plan->format = *format;
-    } else {
-      return Error::invalid("miner '" + name + "': invalid prompt_format '" + miner_config.prompt_format +
-                            "': use chat or completion");
-    }
-    if (miner_config.scoring == "logprob") {
-      plan->logprob = true;
-    } else if (!miner_config.scoring.empty() && miner_config.scoring != "generate") {
-      return Error::invalid("miner '" + name + "': invalid scoring '" + miner_config.scoring +
-                            "': use generate or logprob");
-    }
-    // Greedy decoding makes a rerun reproduce the same completions, unless
-    // the config sets a temperature.
-    if (!miner_config.defaults.temperature) {
-      plan->sampling.temperature = 0.0;
-    }
-    plans.push_back(std::move(plan));
-  }
-  return plans;
+  auto strategy = make_strategy(name, nullptr);
+  return strategy.ok() && (*strategy)->uses_labels();
 }
 
 std::string read_text(const std::filesystem::path& path) {
@@ -309,6 +120,16 @@ Result<MmluEvalOutcome> run_mmlu_eval(const MmluEvalOptions& options) {
   if (!plans.ok()) {
     return plans.error();
   }
+  auto aggregator_plan = plan_aggregator(*config, **mixture_config, **registry);
+  if (!aggregator_plan.ok()) {
+    return aggregator_plan.error();
+  }
+  AggregatorPlan& aggregator = **aggregator_plan;
+  FailureCounter failures;
+  aggregator.failures = &failures;
+  for (auto& plan : *plans) {
+    plan->failures = &failures;
+  }
   const std::string mixture_name = (*mixture_config)->name;
 
   RunManifest manifest;
@@ -319,6 +140,10 @@ Result<MmluEvalOutcome> run_mmlu_eval(const MmluEvalOptions& options) {
   for (const auto& plan : *plans) {
     manifest.prompt_formats[plan->name] = prompt_format_name(plan->format);
     manifest.scoring[plan->name] = plan->logprob ? "logprob" : "generate";
+  }
+  if (aggregator.miner) {
+    manifest.prompt_formats[mixture_name] = prompt_format_name(aggregator.format);
+    manifest.scoring[mixture_name] = "logprob";
   }
   manifest.strategies = options.strategies;
   manifest.folds = options.strategies.empty() ? 0 : options.folds;
@@ -406,11 +231,27 @@ Result<MmluEvalOutcome> run_mmlu_eval(const MmluEvalOptions& options) {
     Request request;
     request.id = "mmlu:" + question.id() + ":" + mixture_name;
     request.question_id = question.id();
-    request.messages = builder.chat(question.row);
     request.sampling.temperature = 0.0;
-    std::string hash = text_hash(prompt_fingerprint(std::nullopt, request.messages));
+    const bool scoring = aggregator.miner && !aggregator.generate_instead.load();
+    if (scoring && aggregator.format == PromptFormat::kCompletion) {
+      request.prompt = builder.completion(question.row);
+    } else {
+      request.messages = builder.chat(question.row);
+    }
+    std::string hash = text_hash(prompt_fingerprint(request.prompt, request.messages));
     const ResultRecord* stored = lookup(question.id(), mixture_name, hash);
-    ResultRecord record = stored ? *stored : ask_mixture(**mixture, request, std::move(first_layer), question);
+    std::optional<ResultRecord> answered;
+    if (stored) {
+      answered = *stored;
+    } else if (scoring) {
+      answered = score_mixture(**mixture, aggregator, request, first_layer, question);
+    }
+    if (!answered) {
+      request.prompt.reset();
+      request.messages = builder.chat(question.row);
+      answered = ask_mixture(**mixture, request, std::move(first_layer), question, failures);
+    }
+    ResultRecord record = std::move(*answered);
     if (!stored) {
       fresh.push_back(record);
     }
@@ -468,6 +309,7 @@ Result<MmluEvalOutcome> run_mmlu_eval(const MmluEvalOptions& options) {
     thread.join();
   }
   progress.finish();
+  failures.log_totals();
   if (first_error) {
     return *first_error;
   }
@@ -536,6 +378,8 @@ Result<MmluEvalOutcome> run_mmlu_eval(const MmluEvalOptions& options) {
   context.shots = options.selection.shots;
   context.limit = options.selection.limit;
   context.strategy = (*mixture_config)->strategy;
+  context.aggregator_logprob = aggregator.miner != nullptr && !aggregator.generate_instead.load();
+  context.strategy_unfitted = strategy_learns_from_labels(context.strategy);
   if (!options.strategies.empty()) {
     context.fold_note = fold_note(options.folds);
   }

@@ -4,6 +4,8 @@
 
 #include <cstdio>
 
+#include "eval/eval_log.h"
+
 namespace mom {
 namespace {
 
@@ -91,7 +93,7 @@ void Progress::print(bool final_line) {
     std::fprintf(stderr, "\r%s\033[K%s", status_line(true).c_str(), final_line ? "\n" : "");
     std::fflush(stderr);
   } else {
-    std::fprintf(stderr, "mom eval: %s\n", status_line(false).c_str());
+    eval::logger()->info("eval progress {}", status_line(false));
   }
 }
 

@@ -11,8 +11,9 @@ namespace mom {
 
 // Counts finished questions and each system's correct answers. On a terminal
 // it redraws one status line (bar, done/total, accuracy so far per system,
-// rate, ETA) at most every 200 ms. Otherwise it prints a plain line every 10
-// seconds. Thread-safe.
+// rate, ETA) at most every 200 ms. Otherwise it logs the same line without
+// the bar every 10 seconds at info level (logger "eval"), so it is hidden
+// unless the program logs info. Thread-safe.
 class Progress {
  public:
   // total counts the questions still to ask; already_done those resumed from

@@ -173,13 +173,25 @@ std::string render_report_markdown(const Summary& summary, const ReportContext& 
   if (!summary.mixture.empty()) {
     out += " Mixture " + summary.mixture + " (strategy " + context.strategy +
            "), scored on the same proposals as its miners.";
+    if (context.aggregator_logprob) {
+      out += " Its aggregator was scored by log-probability: the letter it found most likely after the "
+             "question with the proposals as references, with no text generated.";
+    }
+    if (context.strategy_unfitted) {
+      out += " The mixture runs its strategy " + context.strategy +
+             " unfitted, as a deployed mixture does (a vote weighted by the scoreboard, or a plain vote "
+             "without one); a strategy system of the same name below shows it cross-fitted.";
+    }
   }
   if (summary.skipped_rows > 0) {
     out += " " + std::to_string(summary.skipped_rows) + " malformed CSV rows were skipped (--skip-invalid).";
   }
   out += "\n\n";
   out += "Accuracy is micro-averaged (each question counts once); macro is the mean over subjects. "
-         "Unparsed answers (no letter found) and failed calls count as wrong.\n\n";
+         "Unparsed answers (no letter found) and failed calls count as wrong. A miner whose call failed "
+         "(for example a replay miner with no recorded answer to the question) is left out of the mixture's "
+         "references and abstains in votes and label strategies, as does an unparsed answer; a question "
+         "that no miner answered is wrong for every system.\n\n";
   if (!context.fold_note.empty()) {
     out += context.fold_note + "\n\n";
   }

@@ -14,6 +14,10 @@ struct ReportContext {
   int limit = 0;           // questions per subject; 0: all
   std::string strategy;    // the mixture's strategy
   std::string fold_note;   // how strategy folds were assigned; empty when none
+  bool aggregator_logprob = false;  // the aggregator scored letters instead of writing an answer
+  // The mixture's strategy learns from the right answers but ran unfitted
+  // (informed only by a scoreboard, when the config names one).
+  bool strategy_unfitted = false;
 };
 
 // Renders the report: the overall and per-category table with the mean of

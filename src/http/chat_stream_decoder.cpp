@@ -71,12 +71,21 @@ Status ChatStreamDecoder::handle_event(const SseEvent& event, std::vector<std::s
     return {};
   }
   for (const json& choice : *choices) {
-    if (!choice.is_object() || choice.value("index", 0) != 0) {
+    if (!choice.is_object()) {
+      continue;
+    }
+    // Only choice 0 is read. A missing index means 0, and an index that is
+    // not an integer (a string from a broken upstream) skips the choice.
+    auto index = choice.find("index");
+    if (index != choice.end() && !(index->is_number_integer() && index->get<int64_t>() == 0)) {
       continue;
     }
     auto delta = choice.find("delta");
     if (delta != choice.end() && delta->is_object()) {
       auto content = delta->find("content");
+      if (content != delta->end() && !content->is_null() && !content->is_string()) {
+        return Error{ErrorCode::kUpstream, "upstream stream chunk content is not a string: " + shorten(event.data)};
+      }
       if (content != delta->end() && content->is_string() && !content->get_ref<const std::string&>().empty()) {
         const std::string& piece = content->get_ref<const std::string&>();
         completion_.text += piece;

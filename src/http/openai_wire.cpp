@@ -52,6 +52,22 @@ Result<json> parse_json(std::string_view body, std::string_view what) {
   return parsed;
 }
 
+// Reads a token count. A missing, null, non-integer or out-of-range value
+// reads as 0, because usage is informational and a malformed count from an
+// upstream must not fail an otherwise good completion.
+int token_count(const json& object, const char* key) {
+  auto found = object.find(key);
+  if (found == object.end() || !found->is_number_integer()) {
+    return 0;
+  }
+  if (found->is_number_unsigned()) {
+    uint64_t value = found->get<uint64_t>();
+    return value <= static_cast<uint64_t>(std::numeric_limits<int>::max()) ? static_cast<int>(value) : 0;
+  }
+  int64_t value = found->get<int64_t>();
+  return value >= 0 && value <= std::numeric_limits<int>::max() ? static_cast<int>(value) : 0;
+}
+
 std::string_view trim_leading_space(std::string_view text) {
   while (!text.empty() && std::isspace(static_cast<unsigned char>(text.front()))) {
     text.remove_prefix(1);
@@ -114,11 +130,11 @@ Usage parse_usage(const json& usage) {
   if (!usage.is_object()) {
     return result;
   }
-  result.prompt_tokens = usage.value("prompt_tokens", 0);
-  result.completion_tokens = usage.value("completion_tokens", 0);
+  result.prompt_tokens = token_count(usage, "prompt_tokens");
+  result.completion_tokens = token_count(usage, "completion_tokens");
   auto details = usage.find("prompt_tokens_details");
   if (details != usage.end() && details->is_object()) {
-    result.cached_prompt_tokens = details->value("cached_tokens", 0);
+    result.cached_prompt_tokens = token_count(*details, "cached_tokens");
   }
   return result;
 }

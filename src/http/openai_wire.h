@@ -42,7 +42,8 @@ Result<Completion> parse_chat_response(std::string_view body);
 Result<ChoiceScores> parse_choice_scores(std::string_view body, const std::vector<std::string>& choices);
 
 // Reads "usage" (prompt_tokens, completion_tokens and
-// prompt_tokens_details.cached_tokens); missing fields stay 0.
+// prompt_tokens_details.cached_tokens); missing, null, non-integer or
+// negative fields read as 0. Never throws.
 Usage parse_usage(const nlohmann::json& usage);
 
 // Maps an OpenAI finish_reason string: "length" is kLength, anything else kStop.

@@ -24,6 +24,11 @@ bool mentions_context_limit(const UpstreamErrorBody& error) {
          text.find("context length") != std::string::npos || text.find("context size") != std::string::npos;
 }
 
+bool is_http_url(std::string_view url) {
+  std::string scheme = lowercase(url.substr(0, 8));
+  return scheme.starts_with("http://") || scheme.starts_with("https://");
+}
+
 }  // namespace
 
 Error error_from_status(long status, std::string_view body) {
@@ -75,8 +80,17 @@ Error error_from_transport(CURLcode code, std::string_view curl_message, std::st
     case CURLE_HTTP2_STREAM:
       return {ErrorCode::kUpstream, "connection lost to " + detail, 0, true};
     case CURLE_UNSUPPORTED_PROTOCOL:
+      // libcurl also reports a reply that is not HTTP (an HTTP/0.9 body, an
+      // unknown version in the status line) with this code. With an http or
+      // https URL only the upstream can be at fault.
+      if (is_http_url(endpoint)) {
+        return {ErrorCode::kUpstream, "upstream sent an invalid HTTP response from " + detail, 0, false};
+      }
+      return {ErrorCode::kInvalidRequest, "invalid miner URL " + detail + "; use http://host:port/v1", 0, false};
     case CURLE_URL_MALFORMAT:
       return {ErrorCode::kInvalidRequest, "invalid miner URL " + detail + "; use http://host:port/v1", 0, false};
+    case CURLE_WEIRD_SERVER_REPLY:
+      return {ErrorCode::kUpstream, "upstream sent an invalid HTTP response from " + detail, 0, false};
     default:
       return {ErrorCode::kUpstream, "request failed to " + detail, 0, false};
   }

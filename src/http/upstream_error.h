@@ -21,7 +21,9 @@ Error error_from_status(long status, std::string_view body);
 // Error for a transfer that libcurl ended without a complete response.
 // endpoint is named in the message, so it must hold no credentials.
 // Connection failures are kUnavailable, a connect timeout kTimeout, a
-// connection lost mid-response kUpstream; all three are retryable.
+// connection lost mid-response kUpstream; all three are retryable. A reply
+// that is not valid HTTP is kUpstream and a URL libcurl cannot use is
+// kInvalidRequest; neither is retryable.
 Error error_from_transport(CURLcode code, std::string_view curl_message, std::string_view endpoint);
 
 // The URL without user information ("user:password@") or query string, safe

@@ -78,7 +78,10 @@ struct Job {
 struct Slot {
   llama_seq_id seq = 0;
   std::vector<llama_token> cached;  // tokens whose keys and values are in the cache, position i at index i
-  uint64_t last_used = 0;           // loop step of the last admission, to evict the oldest prefix first
+  uint64_t last_used = 0;           // loop step of the last admission or finish, for least-recently-used eviction
+  uint64_t admission = 0;           // admission number of the current request; lower reads its prompt first
+  int wait_for = -1;                // index of the slot decoding the prefix this one waits for, -1: none
+  size_t wait_tokens = 0;           // length of that shared prefix
 
   std::shared_ptr<Job> job;  // null: free
   size_t prompt_pos = 0;     // next prompt token to decode
@@ -115,11 +118,13 @@ struct Engine::Impl {
   // Owned by the worker thread.
   std::vector<Slot> slots;
   uint64_t step = 0;
+  uint64_t admissions = 0;
   std::atomic<int> free_slots{0};
-  std::atomic<int64_t> decode_calls{0};
-  std::atomic<int64_t> decoded_tokens{0};
-  std::atomic<int> max_sequences_in_batch{0};
   std::thread worker;
+
+  // Written by the worker thread, read by stats().
+  mutable std::mutex stats_mutex;
+  EngineStats counters;
 
   Status submit(const std::shared_ptr<Job>& job);
   void run();
@@ -127,6 +132,9 @@ struct Engine::Impl {
   void admit_queued();
   void admit(Slot& slot, std::shared_ptr<Job> job);
   Slot& pick_free_slot(const std::vector<llama_token>& prompt);
+  void start_from_cache(Slot& slot);
+  void resolve_prefix_waits();
+  bool drop_least_recent_prefix();
   bool end_if_cancelled(Slot& slot, Clock::time_point now);
   void fill_batch(Batch& batch);
   void handle_decode_failure(int32_t code, int tokens);
@@ -218,6 +226,18 @@ Engine::~Engine() {
   if (impl_->worker.joinable()) {
     impl_->worker.join();
   }
+
+  const EngineStats totals = stats();
+  const double tokens_per_call =
+      totals.decode_calls > 0 ? static_cast<double>(totals.decoded_tokens) / static_cast<double>(totals.decode_calls)
+                              : 0.0;
+  logger()->info(
+      "engine stopped file={} requests={} prompt_tokens={} reused_prompt_tokens={} prefix_waits={} decode_calls={} "
+      "decoded_tokens={} tokens_per_call={:.1f} multi_sequence_calls={} max_sequences_in_batch={} "
+      "max_prompt_sequences_in_batch={}",
+      impl_->path.filename().string(), totals.requests, totals.prompt_tokens, totals.reused_prompt_tokens,
+      totals.prefix_waits, totals.decode_calls, totals.decoded_tokens, tokens_per_call, totals.multi_sequence_calls,
+      totals.max_sequences_in_batch, totals.max_prompt_sequences_in_batch);
 }
 
 const std::filesystem::path& Engine::path() const { return impl_->path; }
@@ -227,8 +247,14 @@ int Engine::parallel() const { return impl_->parallel; }
 const std::string& Engine::chat_template() const { return impl_->chat_template; }
 int Engine::free_slots() const { return impl_->free_slots.load(); }
 
+int Engine::queued_requests() const {
+  std::lock_guard lock(impl_->mutex);
+  return static_cast<int>(impl_->queue.size());
+}
+
 EngineStats Engine::stats() const {
-  return {impl_->decode_calls.load(), impl_->decoded_tokens.load(), impl_->max_sequences_in_batch.load()};
+  std::lock_guard lock(impl_->stats_mutex);
+  return impl_->counters;
 }
 
 namespace {
@@ -376,6 +402,9 @@ void Engine::Impl::run() {
 
 void Engine::Impl::run_step(Batch& batch) {
   ++step;
+  // Waiting slots copy finished prefixes before admission can reassign the
+  // slots that hold them.
+  resolve_prefix_waits();
   admit_queued();
 
   const auto now = Clock::now();
@@ -391,14 +420,9 @@ void Engine::Impl::run_step(Batch& batch) {
   }
 
   int32_t code = llama_decode(context.get(), batch.get());
-  if (code == 1) {
-    // No room in the KV cache: drop the prefixes kept by idle slots and retry.
-    for (Slot& slot : slots) {
-      if (!slot.job && !slot.cached.empty()) {
-        llama_memory_seq_rm(llama_get_memory(context.get()), slot.seq, -1, -1);
-        slot.cached.clear();
-      }
-    }
+  // No room in the KV cache: drop the prefixes kept by idle slots, least
+  // recently used first, until the batch fits.
+  while (code == 1 && drop_least_recent_prefix()) {
     code = llama_decode(context.get(), batch.get());
   }
   if (code != 0) {
@@ -406,9 +430,29 @@ void Engine::Impl::run_step(Batch& batch) {
     return;
   }
 
-  decode_calls.fetch_add(1);
-  decoded_tokens.fetch_add(batch.size());
+  {
+    std::lock_guard lock(stats_mutex);
+    ++counters.decode_calls;
+    counters.decoded_tokens += batch.size();
+  }
   after_decode();
+}
+
+bool Engine::Impl::drop_least_recent_prefix() {
+  Slot* oldest = nullptr;
+  for (Slot& slot : slots) {
+    if (!slot.job && !slot.cached.empty() && (oldest == nullptr || slot.last_used < oldest->last_used)) {
+      oldest = &slot;
+    }
+  }
+  if (oldest == nullptr) {
+    return false;
+  }
+  logger()->debug("KV cache full; dropping the cached prefix of an idle slot file={} seq={} tokens={}",
+                  path.filename().string(), oldest->seq, oldest->cached.size());
+  llama_memory_seq_rm(llama_get_memory(context.get()), oldest->seq, -1, -1);
+  oldest->cached.clear();
+  return true;
 }
 
 void Engine::Impl::admit_queued() {
@@ -461,11 +505,86 @@ Slot& Engine::Impl::pick_free_slot(const std::vector<llama_token>& prompt) {
   return *best;  // admit_queued admits no more jobs than there are free slots
 }
 
+namespace {
+
+// A shared prefix shorter than this is decoded again rather than waited for,
+// because waiting delays the request by at least one loop step.
+constexpr size_t kMinPrefixToWaitFor = 16;
+
+bool reading_prompt(const Slot& slot) {
+  return slot.job && slot.wait_for < 0 && !slot.pending && slot.prompt_pos < slot.job->prompt.size();
+}
+
+}  // namespace
+
 void Engine::Impl::admit(Slot& slot, std::shared_ptr<Job> job) {
-  llama_memory_t memory = llama_get_memory(context.get());
-  const std::vector<llama_token>& prompt = job->prompt;
+  slot.job = std::move(job);
+  slot.last_used = step;
+  slot.admission = ++admissions;
+  slot.prompt_pos = 0;
+  slot.cached_prompt = 0;
+  slot.generated = 0;
+  slot.pending.reset();
+  slot.first_token.reset();
+  slot.admitted = Clock::now();
+  if (!slot.job->scoring) {
+    slot.sampler = make_sampler(slot.job->params);
+    slot.streamer.emplace(slot.job->params.stop);
+  }
+  free_slots.fetch_sub(1);
+
   // The last prompt token is always decoded again because its logits are needed.
+  const std::vector<llama_token>& prompt = slot.job->prompt;
   const size_t limit = prompt.size() - 1;
+  size_t cached_common = 0;
+  for (const Slot& other : slots) {
+    cached_common = std::max(cached_common, std::min(common_prefix(other.cached, prompt), limit));
+  }
+
+  // A slot still reading a longer shared prefix will have it in the cache
+  // soon: wait for it instead of decoding the same tokens twice.
+  int source = -1;
+  size_t source_common = cached_common;
+  for (size_t i = 0; i < slots.size(); ++i) {
+    const Slot& other = slots[i];
+    if (&other == &slot || !reading_prompt(other)) {
+      continue;
+    }
+    const size_t common = std::min(common_prefix(other.job->prompt, prompt), limit);
+    if (common >= source_common + kMinPrefixToWaitFor) {
+      source = static_cast<int>(i);
+      source_common = common;
+    }
+  }
+  if (source >= 0) {
+    slot.wait_for = source;
+    slot.wait_tokens = source_common;
+    std::lock_guard lock(stats_mutex);
+    ++counters.prefix_waits;
+    return;
+  }
+  start_from_cache(slot);
+}
+
+void Engine::Impl::resolve_prefix_waits() {
+  for (Slot& slot : slots) {
+    if (!slot.job || slot.wait_for < 0) {
+      continue;
+    }
+    const Slot& source = slots[static_cast<size_t>(slot.wait_for)];
+    const bool ready = common_prefix(source.cached, slot.job->prompt) >= slot.wait_tokens;
+    if (ready || !reading_prompt(source)) {
+      start_from_cache(slot);
+    }
+  }
+}
+
+void Engine::Impl::start_from_cache(Slot& slot) {
+  llama_memory_t memory = llama_get_memory(context.get());
+  const std::vector<llama_token>& prompt = slot.job->prompt;
+  const size_t limit = prompt.size() - 1;
+  slot.wait_for = -1;
+  slot.wait_tokens = 0;
 
   size_t own_common = std::min(common_prefix(slot.cached, prompt), limit);
   const Slot* source = nullptr;
@@ -493,20 +612,13 @@ void Engine::Impl::admit(Slot& slot, std::shared_ptr<Job> job) {
     reused = 0;
   }
   slot.cached.resize(reused);
-
-  slot.job = std::move(job);
-  slot.last_used = step;
   slot.prompt_pos = reused;
   slot.cached_prompt = static_cast<int>(reused);
-  slot.generated = 0;
-  slot.pending.reset();
-  slot.first_token.reset();
-  slot.admitted = Clock::now();
-  if (!slot.job->scoring) {
-    slot.sampler = make_sampler(slot.job->params);
-    slot.streamer.emplace(slot.job->params.stop);
-  }
-  free_slots.fetch_sub(1);
+
+  std::lock_guard lock(stats_mutex);
+  ++counters.requests;
+  counters.prompt_tokens += static_cast<int64_t>(prompt.size());
+  counters.reused_prompt_tokens += static_cast<int64_t>(reused);
 }
 
 bool Engine::Impl::end_if_cancelled(Slot& slot, Clock::time_point now) {
@@ -524,8 +636,10 @@ bool Engine::Impl::end_if_cancelled(Slot& slot, Clock::time_point now) {
 void Engine::Impl::fill_batch(Batch& batch) {
   batch.clear();
   int sequences = 0;
+  int prompt_sequences = 0;
 
   // Generating sequences first: one token each keeps every stream moving.
+  std::vector<Slot*> readers;
   for (Slot& slot : slots) {
     slot.step_tokens = 0;
     slot.output_index = -1;
@@ -534,33 +648,38 @@ void Engine::Impl::fill_batch(Batch& batch) {
       slot.output_index = batch.add(*slot.pending, pos, slot.seq, true);
       slot.step_tokens = 1;
       ++sequences;
+    } else if (reading_prompt(slot)) {
+      readers.push_back(&slot);
     }
   }
 
-  // Prompt chunks fill the rest of the batch.
-  for (Slot& slot : slots) {
-    if (!slot.job || slot.pending || slot.prompt_pos >= slot.job->prompt.size()) {
-      continue;
-    }
+  // Prompt chunks fill the rest of the batch, earliest admission first, so a
+  // request is never overtaken by one admitted after it.
+  std::sort(readers.begin(), readers.end(), [](const Slot* a, const Slot* b) { return a->admission < b->admission; });
+  for (Slot* slot : readers) {
     const size_t room = static_cast<size_t>(batch.capacity() - batch.size());
-    const size_t count = std::min(room, slot.job->prompt.size() - slot.prompt_pos);
+    const size_t count = std::min(room, slot->job->prompt.size() - slot->prompt_pos);
     if (count == 0) {
       break;
     }
     for (size_t i = 0; i < count; ++i) {
-      const size_t pos = slot.prompt_pos + i;
-      const bool last = pos + 1 == slot.job->prompt.size();
-      const int index = batch.add(slot.job->prompt[pos], static_cast<llama_pos>(pos), slot.seq, last);
+      const size_t pos = slot->prompt_pos + i;
+      const bool last = pos + 1 == slot->job->prompt.size();
+      const int index = batch.add(slot->job->prompt[pos], static_cast<llama_pos>(pos), slot->seq, last);
       if (last) {
-        slot.output_index = index;
+        slot->output_index = index;
       }
     }
-    slot.step_tokens = static_cast<int>(count);
+    slot->step_tokens = static_cast<int>(count);
     ++sequences;
+    ++prompt_sequences;
   }
 
-  int previous = max_sequences_in_batch.load();
-  while (sequences > previous && !max_sequences_in_batch.compare_exchange_weak(previous, sequences)) {
+  std::lock_guard lock(stats_mutex);
+  counters.max_sequences_in_batch = std::max(counters.max_sequences_in_batch, sequences);
+  counters.max_prompt_sequences_in_batch = std::max(counters.max_prompt_sequences_in_batch, prompt_sequences);
+  if (sequences > 1) {
+    ++counters.multi_sequence_calls;
   }
 }
 
@@ -686,9 +805,12 @@ void Engine::Impl::finish(Slot& slot, std::optional<Error> error, FinishReason r
     job.completion.usage = usage;
     job.completion.timings = timings;
   }
-  logger()->debug("request ended file={} seq={} tokens_in={} cached={} tokens_out={} ms={:.1f} error={}",
-                  path.filename().string(), slot.seq, usage.prompt_tokens, usage.cached_prompt_tokens,
-                  usage.completion_tokens, timings.total_ms, error ? error_code_name(error->code) : "none");
+  logger()->debug(
+      "request ended file={} seq={} tokens_in={} reused={} computed={} tokens_out={} queue_ms={:.1f} ms={:.1f} "
+      "error={}",
+      path.filename().string(), slot.seq, usage.prompt_tokens, usage.cached_prompt_tokens,
+      slot.prompt_pos - static_cast<size_t>(slot.cached_prompt), usage.completion_tokens, timings.queue_ms,
+      timings.total_ms, error ? error_code_name(error->code) : "none");
 
   // The slot keeps its cached tokens for prefix reuse; only the request leaves.
   std::shared_ptr<Job> ended = std::move(slot.job);
@@ -698,6 +820,9 @@ void Engine::Impl::finish(Slot& slot, std::optional<Error> error, FinishReason r
   slot.pending.reset();
   slot.step_tokens = 0;
   slot.output_index = -1;
+  slot.wait_for = -1;
+  slot.wait_tokens = 0;
+  slot.last_used = step;
   free_slots.fetch_add(1);
   complete_job(*ended, std::move(error));
 }

@@ -22,7 +22,7 @@ struct EngineOptions {
   int parallel = 4;         // sequences decoded together (slots); 0: 4
   int context_size = 2048;  // tokens per sequence, capped by the model's training context; 0: 2048
   int threads = 0;          // CPU threads for llama_decode; 0: std::thread::hardware_concurrency()
-  int batch_size = 512;     // tokens per llama_decode call (n_batch and n_ubatch)
+  int batch_size = 512;     // tokens per llama_decode call (n_batch and n_ubatch); 0: 512
 };
 
 // Sampling settings of one generation, with every default resolved.
@@ -36,22 +36,37 @@ struct GenerationParams {
   bool ignore_eos = false;
 };
 
-// Counters of the batching loop, for tests and benchmarks.
+// Counters of the batching loop, for tests, benchmarks and the summary that
+// the engine logs when it stops. Prompt tokens count admitted requests only.
 struct EngineStats {
-  int64_t decode_calls = 0;       // llama_decode calls made
-  int64_t decoded_tokens = 0;     // tokens sent to llama_decode in total
-  int max_sequences_in_batch = 0; // maximum sequences in one llama_decode call
+  int64_t requests = 0;                  // requests admitted to a slot
+  int64_t prompt_tokens = 0;             // prompt tokens of admitted requests
+  int64_t reused_prompt_tokens = 0;      // prompt tokens taken from the KV cache instead of decoded
+  int64_t prefix_waits = 0;              // admissions that waited for another slot to decode a shared prefix
+  int64_t decode_calls = 0;              // llama_decode calls that succeeded
+  int64_t decoded_tokens = 0;            // tokens sent to llama_decode in total (prompt and generated)
+  int64_t multi_sequence_calls = 0;      // llama_decode calls holding tokens of more than one sequence
+  int max_sequences_in_batch = 0;        // maximum sequences in one llama_decode call
+  int max_prompt_sequences_in_batch = 0; // maximum sequences with a prompt chunk in one llama_decode call
 };
 
 // Owns one llama_model, one llama_context with `parallel` sequences sharing a
-// unified KV cache, and one worker thread. Requests wait in a queue until a
-// sequence slot is free. Each loop step builds one llama_batch holding a
-// prompt chunk for every sequence still reading its prompt and one token for
-// every generating sequence, calls llama_decode once, then samples each
-// sequence. A slot keeps its tokens in the KV cache after its request ends.
-// A new request goes to the free slot that shares the longest prefix with its
-// prompt, and a longer prefix in a busy slot is copied over, so only the rest
-// of the prompt is decoded.
+// unified KV cache of parallel * context_size cells, and one worker thread.
+// Requests wait in a first-in, first-out queue until a sequence slot is free.
+// Each loop step builds one llama_batch holding one token for every
+// generating sequence and then prompt chunks of the reading sequences, oldest
+// admission first, up to batch_size tokens, calls llama_decode once, then
+// samples or scores each sequence whose prompt is done.
+//
+// Prefix reuse: a slot keeps its tokens in the KV cache after its request
+// ends. A new request goes to the free slot that shares the longest prefix
+// with its prompt, and a longer prefix held by another slot is copied over
+// (llama_memory_seq_cp). When another slot is still decoding a longer shared
+// prefix, the new request waits for it and then copies it, so a prefix such
+// as a few-shot header is decoded once even for requests that arrive
+// together. The cached prefixes live in the context's KV cells, so their
+// memory is bounded by the context size; when llama_decode finds no room, the
+// prefixes of idle slots are dropped, least recently used first.
 //
 // Thread-safe: generate() and score() may be called from many threads at
 // once; they block the caller until the request ends. The worker thread never
@@ -63,7 +78,8 @@ class Engine {
   // context creation failed); each message names the file.
   static Result<std::shared_ptr<Engine>> load(const std::filesystem::path& path, const EngineOptions& options);
 
-  // Stops the worker thread; requests still waiting fail with kCancelled.
+  // Stops the worker thread and logs the EngineStats at info level; requests
+  // still waiting fail with kCancelled.
   ~Engine();
   Engine(const Engine&) = delete;
   Engine& operator=(const Engine&) = delete;
@@ -75,6 +91,7 @@ class Engine {
   // The model's chat template when llama.cpp supports it, else empty.
   const std::string& chat_template() const;
   int free_slots() const;
+  int queued_requests() const;  // requests waiting for a free slot
   EngineStats stats() const;
 
   // Tokenizes text with the model's vocabulary. add_bos adds the BOS token

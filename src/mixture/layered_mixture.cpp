@@ -3,6 +3,7 @@
 #include <exception>
 #include <utility>
 
+#include "aggregate/mmlu_categories.h"
 #include "mixture/aggregation_prompt.h"
 #include "mixture/context_budget.h"
 #include "mixture/mixture_log.h"
@@ -12,6 +13,8 @@ namespace {
 
 // The engine default for max_tokens (see Sampling), reserved for the answer
 // when the request sets none.
+// NOTE: MinerInfo does not carry a miner's configured max_tokens, so an
+// aggregator configured with a smaller one still has 256 tokens reserved.
 constexpr int kDefaultOutputTokens = 256;
 
 // The subject part of a question id "subject/row"; empty for other ids.
@@ -40,6 +43,7 @@ std::vector<size_t> ok_indices(const std::vector<CallTrace>& layer) {
 
 std::string describe_failures(const std::vector<CallTrace>& layer) {
   std::string text;
+  bool truncated = false;
   for (const CallTrace& call : layer) {
     if (!text.empty()) {
       text += "; ";
@@ -48,6 +52,10 @@ std::string describe_failures(const std::vector<CallTrace>& layer) {
     if (!call.error.empty()) {
       text += " (" + call.error + ")";
     }
+    truncated = truncated || call.status == "truncated";
+  }
+  if (truncated) {
+    text += "; a proposal cut at max_tokens is left out, so give these miners a larger max_tokens or stop strings";
   }
   return text;
 }
@@ -65,6 +73,7 @@ struct LayeredMixture::RunState {
   const CancelToken& cancel;
   std::vector<Message> conversation;
   std::string subject;
+  std::string category;  // the subject's MMLU category; empty for other subjects
   Clock::time_point start;
   Trace trace;
 };
@@ -83,6 +92,40 @@ Result<MixtureOutcome> LayeredMixture::run_from_first_layer(const Request& reque
                                                             std::vector<CallTrace> first_layer,
                                                             const TokenSink& on_token,
                                                             const CancelToken& cancel, Trace* trace_out) {
+  if (Status checked = check_first_layer(first_layer); !checked.ok()) {
+    return checked.error();
+  }
+  return execute(request, std::move(first_layer), on_token, cancel, trace_out);
+}
+
+Result<Request> LayeredMixture::prepare_aggregator_request(const Request& request, std::vector<CallTrace> first_layer,
+                                                           const CancelToken& cancel, Trace* trace_out) {
+  if (parts_.aggregator == nullptr) {
+    return Error::invalid("mixture '" + parts_.config.name + "' has no aggregator; set aggregator = \"miner\"");
+  }
+  if (Status checked = check_first_layer(first_layer); !checked.ok()) {
+    return checked.error();
+  }
+
+  RunState state(request, cancel);
+  start(state);
+  Result<Request> prepared = Error::internal("the aggregator request was not built");
+  if (state.conversation.empty()) {
+    prepared = Error::invalid("the request has no messages and no prompt; send at least one user message");
+  } else if (Status layers = run_layers(state, std::move(first_layer)); !layers.ok()) {
+    prepared = layers.error();
+  } else {
+    prepared = request_with_references(state, *parts_.aggregator);
+  }
+
+  state.trace.total_ms = elapsed_ms(state.start, parts_.time->now());
+  if (trace_out != nullptr) {
+    *trace_out = std::move(state.trace);
+  }
+  return prepared;
+}
+
+Status LayeredMixture::check_first_layer(std::vector<CallTrace>& first_layer) const {
   if (first_layer.size() != parts_.layers.front().size()) {
     return Error::invalid("mixture '" + parts_.config.name + "': " + std::to_string(first_layer.size()) +
                           " first-layer proposals were given but layer 1 has " +
@@ -91,7 +134,20 @@ Result<MixtureOutcome> LayeredMixture::run_from_first_layer(const Request& reque
   for (CallTrace& call : first_layer) {
     call.layer = 1;
   }
-  return execute(request, std::move(first_layer), on_token, cancel, trace_out);
+  return {};
+}
+
+void LayeredMixture::start(RunState& state) const {
+  state.start = parts_.time->now();
+  state.trace.mixture = parts_.config.name;
+  state.trace.strategy = parts_.config.strategy;
+  state.subject = subject_of(state.request.question_id);
+  state.category = mmlu_category_of(state.subject);
+  if (state.request.prompt.has_value()) {
+    state.conversation.push_back(Message{"user", *state.request.prompt});
+  } else {
+    state.conversation = state.request.messages;
+  }
 }
 
 Result<MixtureOutcome> LayeredMixture::execute(const Request& request,
@@ -99,15 +155,7 @@ Result<MixtureOutcome> LayeredMixture::execute(const Request& request,
                                                const TokenSink& on_token, const CancelToken& cancel,
                                                Trace* trace_out) {
   RunState state(request, cancel);
-  state.start = parts_.time->now();
-  state.trace.mixture = parts_.config.name;
-  state.trace.strategy = parts_.config.strategy;
-  state.subject = subject_of(request.question_id);
-  if (request.prompt.has_value()) {
-    state.conversation.push_back(Message{"user", *request.prompt});
-  } else {
-    state.conversation = request.messages;
-  }
+  start(state);
 
   Result<MixtureOutcome> result = Error::internal("the mixture did not run");
   if (state.conversation.empty()) {
@@ -205,7 +253,7 @@ std::vector<Reference> LayeredMixture::references_from_last_layer(const RunState
   for (size_t index : ok_indices(layer)) {
     Reference reference{layer[index].text, ""};
     if (parts_.config.show_reliability) {
-      reference.note = reliability_note(layer[index].miner, state.subject);
+      reference.note = reliability_note(layer[index].miner, state.subject, state.category);
     }
     references.push_back(std::move(reference));
   }
@@ -336,9 +384,7 @@ Result<MixtureOutcome> LayeredMixture::vote(RunState& state, const TokenSink& on
     }
   }
 
-  // NOTE: a Request carries no category, so category-level weights fall
-  // back to each miner's overall accuracy here.
-  QuestionInfo question{state.subject, ""};
+  QuestionInfo question{state.subject, state.category};
   std::optional<std::string> winner = parts_.strategy->decide(ballots, question, aggregator_label);
   state.trace.vote_label = winner;
   if (!winner.has_value()) {
@@ -395,7 +441,7 @@ const CallTrace* LayeredMixture::best_proposal(const RunState& state,
       continue;
     }
     // Strictly greater, so among equals the first in config order wins.
-    double accuracy = measured_accuracy(call.miner, state.subject).value_or(-0.5);
+    double accuracy = measured_accuracy(call.miner, state.subject, state.category).value_or(-0.5);
     if (best == nullptr || accuracy > best_accuracy) {
       best = &call;
       best_accuracy = accuracy;
@@ -404,25 +450,20 @@ const CallTrace* LayeredMixture::best_proposal(const RunState& state,
   return best;
 }
 
-std::optional<double> LayeredMixture::measured_accuracy(const std::string& miner, const std::string& subject) const {
+std::optional<double> LayeredMixture::measured_accuracy(const std::string& miner, const std::string& subject,
+                                                        const std::string& category) const {
   if (parts_.scoreboard == nullptr) {
     return std::nullopt;
   }
-  const MinerScores* scores = parts_.scoreboard->find(miner);
-  if (scores == nullptr) {
+  std::optional<Tally> tally = parts_.scoreboard->lookup(miner, subject, category);
+  if (!tally.has_value()) {
     return std::nullopt;
   }
-  auto by_subject = scores->by_subject.find(subject);
-  if (by_subject != scores->by_subject.end() && by_subject->second.total > 0) {
-    return by_subject->second.accuracy();
-  }
-  if (scores->overall.total > 0) {
-    return scores->overall.accuracy();
-  }
-  return std::nullopt;
+  return tally->accuracy();
 }
 
-std::string LayeredMixture::reliability_note(const std::string& miner, const std::string& subject) const {
+std::string LayeredMixture::reliability_note(const std::string& miner, const std::string& subject,
+                                             const std::string& category) const {
   if (parts_.scoreboard == nullptr) {
     return "";
   }
@@ -433,6 +474,11 @@ std::string LayeredMixture::reliability_note(const std::string& miner, const std
   auto by_subject = scores->by_subject.find(subject);
   if (by_subject != scores->by_subject.end() && by_subject->second.total > 0) {
     return "from a model with " + percent(by_subject->second.accuracy()) + " measured accuracy on " + subject +
+           " questions";
+  }
+  auto by_category = scores->by_category.find(category);
+  if (by_category != scores->by_category.end() && by_category->second.total > 0) {
+    return "from a model with " + percent(by_category->second.accuracy()) + " measured accuracy on " + category +
            " questions";
   }
   if (scores->overall.total > 0) {

@@ -46,8 +46,14 @@ class LayeredMixture final : public Mixture {
                                               const TokenSink& on_token, const CancelToken& cancel,
                                               Trace* trace_out) override;
 
+  Result<Request> prepare_aggregator_request(const Request& request, std::vector<CallTrace> first_layer,
+                                             const CancelToken& cancel, Trace* trace_out) override;
+
  private:
   struct RunState;
+
+  Status check_first_layer(std::vector<CallTrace>& first_layer) const;
+  void start(RunState& state) const;
 
   Result<MixtureOutcome> execute(const Request& request, std::optional<std::vector<CallTrace>> first_layer,
                                  const TokenSink& on_token, const CancelToken& cancel, Trace* trace_out);
@@ -68,8 +74,12 @@ class LayeredMixture final : public Mixture {
   Result<MixtureOutcome> answer_with_best_proposal(RunState& state, const TokenSink& on_token);
 
   const CallTrace* best_proposal(const RunState& state, const std::optional<std::string>& label) const;
-  std::optional<double> measured_accuracy(const std::string& miner, const std::string& subject) const;
-  std::string reliability_note(const std::string& miner, const std::string& subject) const;
+  // The miner's measured accuracy on the subject, else its category, else
+  // overall; nullopt without a scoreboard entry.
+  std::optional<double> measured_accuracy(const std::string& miner, const std::string& subject,
+                                          const std::string& category) const;
+  std::string reliability_note(const std::string& miner, const std::string& subject,
+                               const std::string& category) const;
   MixtureOutcome outcome_from(RunState& state, Completion completion) const;
 
   MixtureParts parts_;

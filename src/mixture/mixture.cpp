@@ -124,6 +124,11 @@ Status resolve_strategy(const MixtureConfig& config, MixtureParts& parts) {
 
 }  // namespace
 
+Result<Request> Mixture::prepare_aggregator_request(const Request&, std::vector<CallTrace>, const CancelToken&,
+                                                    Trace*) {
+  return Error::invalid("mixture '" + config().name + "' cannot prepare an aggregator request");
+}
+
 Result<std::unique_ptr<Mixture>> Mixture::create(const MixtureConfig& config, const MinerRegistry& registry) {
   return create(config, registry, MixtureOptions{});
 }

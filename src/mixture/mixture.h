@@ -101,16 +101,21 @@ class Mixture {
   // fallback aggregator is tried, then the best proposal is returned and
   // Trace::answered_with_best_proposal is set. The best proposal is the one
   // from the miner with the highest measured accuracy on the question's
-  // subject (then overall), else the first in config order. An aggregator
-  // that fails after streaming part of its answer is not replaced, because
-  // the client already holds that part: the run fails with kUpstream.
+  // subject (then its MMLU category, then overall), else the first in config
+  // order. An aggregator that fails after streaming part of its answer is
+  // not replaced, because the client already holds that part: the run fails
+  // with kUpstream.
   //
   // Vote strategies extract a label from each "ok" proposal of the last
   // layer. When an aggregator is configured it is called too (not streamed)
   // and its label breaks ties. The answer is the aggregator's text when its
   // label won, else the text of the most accurate miner that gave the
-  // winning label; it reaches on_token as one piece. Blocks; cancel stops
-  // every call and returns kCancelled.
+  // winning label; it reaches on_token as one piece. The question's subject
+  // comes from Request::question_id ("subject/row"), and its MMLU category
+  // from mmlu_category_of(); weights fall back to overall accuracy for
+  // other ids.
+  //
+  // Blocks; cancel stops every call and returns kCancelled.
   virtual Result<MixtureOutcome> run(const Request& request, const TokenSink& on_token,
                                      const CancelToken& cancel, Trace* trace_out = nullptr) = 0;
 
@@ -122,6 +127,18 @@ class Mixture {
                                                       const TokenSink& on_token,
                                                       const CancelToken& cancel,
                                                       Trace* trace_out = nullptr) = 0;
+
+  // Builds the request the aggregator would be sent after the given first
+  // layer (and any later layers, which are run), without calling the
+  // aggregator: the conversation with the references in the aggregator's
+  // context budget. Lets a caller score choices on the aggregation prompt
+  // (Miner::score_choices) instead of generating. first_layer is as in
+  // run_from_first_layer(). Fails with kInvalidRequest when the mixture has
+  // no aggregator or the first layer has the wrong size, and with
+  // kUnavailable when no proposal of a layer succeeded. Blocks while later
+  // layers run; cancel stops them. This default fails with kInvalidRequest.
+  virtual Result<Request> prepare_aggregator_request(const Request& request, std::vector<CallTrace> first_layer,
+                                                     const CancelToken& cancel, Trace* trace_out = nullptr);
 };
 
 }  // namespace mom

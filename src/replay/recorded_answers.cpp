@@ -14,13 +14,28 @@ std::string where(const std::filesystem::path& path, int line) {
   return path.string() + ":" + std::to_string(line);
 }
 
+// Opens a recorded-answers file. An ifstream opens a directory without an
+// error and then reads nothing, which read as a wrong header or no results.
+Result<std::ifstream> open_answers(const std::filesystem::path& path, const char* what) {
+  std::error_code error;
+  if (std::filesystem::is_directory(path, error)) {
+    return Error::invalid(std::string(what) + " " + path.string() + " is a directory; set replay to a file in it");
+  }
+  std::ifstream in(path);
+  if (!in) {
+    return Error::not_found(std::string(what) + " not found or unreadable: " + path.string());
+  }
+  return in;
+}
+
 }  // namespace
 
 Result<RecordedAnswers> load_answer_tsv(const std::filesystem::path& path) {
-  std::ifstream in(path);
-  if (!in) {
-    return Error::not_found("recorded answers file not found or unreadable: " + path.string());
+  Result<std::ifstream> opened = open_answers(path, "recorded answers file");
+  if (!opened) {
+    return opened.error();
   }
+  std::ifstream& in = *opened;
   std::string line;
   if (!std::getline(in, line) || (line != "subject\tindex\tpredicted" && line != "subject\tindex\tpredicted\r")) {
     return Error::invalid(where(path, 1) + ": expected the header 'subject<TAB>index<TAB>predicted'");
@@ -60,10 +75,11 @@ Result<RecordedAnswers> load_answer_tsv(const std::filesystem::path& path) {
 }
 
 Result<RecordedAnswers> load_results_jsonl(const std::filesystem::path& path, const std::string& system) {
-  std::ifstream in(path);
-  if (!in) {
-    return Error::not_found("results file not found or unreadable: " + path.string());
+  Result<std::ifstream> opened = open_answers(path, "results file");
+  if (!opened) {
+    return opened.error();
   }
+  std::ifstream& in = *opened;
   RecordedAnswers answers;
   std::set<std::string> systems;
   std::string line;

@@ -69,9 +69,8 @@ Result<std::shared_ptr<Miner>> make_replay_miner(const MinerConfig& config) {
       is_jsonl ? load_results_jsonl(path, config.replay_system.empty() ? config.name : config.replay_system)
                : load_answer_tsv(path);
   if (!answers) {
-    Error error = answers.error();
-    error.message = "miner '" + config.name + "': " + error.message;
-    return error;
+    // The registry prefixes the miner's name to every construction error.
+    return answers.error();
   }
   if (!is_jsonl) {
     format_labels(*answers);

@@ -167,22 +167,30 @@ bool write_stream(const std::shared_ptr<Call>& call, httplib::DataSink& sink) {
   });
 
   bool connected = true;
-  std::string text;
-  for (;;) {
-    TokenQueue::PopResult popped = queue->pop(text, kKeepAliveInterval);
+  std::vector<std::string> pieces;
+  while (connected) {
+    TokenQueue::PopResult popped = queue->pop(pieces, kKeepAliveInterval);
     if (popped == TokenQueue::PopResult::kFinished) {
       break;
     }
-    if (popped == TokenQueue::PopResult::kText && call->first_token_seconds < 0) {
+    if (popped == TokenQueue::PopResult::kTimeout) {
+      connected = write(kKeepAliveComment);
+      continue;
+    }
+    if (call->first_token_seconds < 0) {
       call->first_token_seconds = Seconds(Clock::now() - call->started).count();
     }
-    bool written = popped == TokenQueue::PopResult::kText ? write(encode_content_chunk(meta, text))
-                                                          : write(kKeepAliveComment);
-    if (!written) {
-      connected = false;
-      call->cancel.cancel();
-      break;
+    // One chunk per piece, so that pieces queued while the previous write was
+    // in progress still reach the client as separate tokens.
+    for (const std::string& piece : pieces) {
+      if (!write(encode_content_chunk(meta, piece))) {
+        connected = false;
+        break;
+      }
     }
+  }
+  if (!connected) {
+    call->cancel.cancel();
   }
   worker.join();
 

@@ -47,6 +47,11 @@ Status Server::start() {
   int threads = options_.threads > 0 ? options_.threads : kDefaultThreads;
   http_->new_task_queue = [threads] { return new httplib::ThreadPool(static_cast<size_t>(threads)); };
   http_->set_payload_max_length(options_.max_body_bytes);
+  // Streams write one small chunk per token. With Nagle's algorithm a chunk
+  // written while the previous one is unacknowledged waits for the ACK, which
+  // delayed ACKs can hold back for tens of milliseconds, and it then leaves
+  // together with the chunks queued behind it.
+  http_->set_tcp_nodelay(true);
   add_routes();
 
   if (options_.port == 0) {

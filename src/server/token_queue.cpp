@@ -1,11 +1,16 @@
 #include "server/token_queue.h"
 
+#include <iterator>
+
 namespace mom {
 
 void TokenQueue::push(std::string_view piece) {
+  if (piece.empty()) {
+    return;
+  }
   {
     std::lock_guard lock(mutex_);
-    pending_.append(piece);
+    pending_.emplace_back(piece);
   }
   ready_.notify_one();
 }
@@ -18,11 +23,12 @@ void TokenQueue::finish() {
   ready_.notify_one();
 }
 
-TokenQueue::PopResult TokenQueue::pop(std::string& out, std::chrono::milliseconds timeout) {
+TokenQueue::PopResult TokenQueue::pop(std::vector<std::string>& out, std::chrono::milliseconds timeout) {
+  out.clear();
   std::unique_lock lock(mutex_);
   ready_.wait_for(lock, timeout, [this] { return !pending_.empty() || finished_; });
   if (!pending_.empty()) {
-    out = std::move(pending_);
+    out.assign(std::make_move_iterator(pending_.begin()), std::make_move_iterator(pending_.end()));
     pending_.clear();
     return PopResult::kText;
   }

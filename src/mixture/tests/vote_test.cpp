@@ -180,6 +180,52 @@ TEST_F(VoteTest, WeightedVoteLetsAccurateMinerOutvoteWeakOnes) {
   EXPECT_EQ(weighted->completion.text, "The answer is D");
 }
 
+TEST_F(VoteTest, StrategySeesSubjectAndCategoryOfQuestionId) {
+  add("a", "Answer: A");
+  auto strategy = std::make_shared<RecordingStrategy>("A");
+  MixtureOptions options;
+  options.strategy = strategy;
+
+  auto outcome = run("vote", {"a"}, "", options);
+
+  ASSERT_TRUE(outcome.ok()) << outcome.error().message;
+  EXPECT_EQ(strategy->question_.subject, "astronomy");
+  EXPECT_EQ(strategy->question_.category, "stem");
+}
+
+// A Request carries no category, so weighted votes used to fall back to
+// each miner's overall accuracy even for MMLU questions.
+TEST_F(VoteTest, WeightedVoteUsesCategoryAccuracyOfSubject) {
+  add("weak1", "Answer: A");
+  add("weak2", "Answer: A");
+  add("strong", "The answer is D");
+  auto scoreboard = std::make_shared<Scoreboard>();
+  // Good at humanities and at chance on STEM, so strong overall.
+  for (const char* miner : {"weak1", "weak2"}) {
+    for (int i = 0; i < 40; ++i) {
+      scoreboard->record(miner, "philosophy", "humanities", i < 38);
+    }
+    for (int i = 0; i < 20; ++i) {
+      scoreboard->record(miner, "college_physics", "stem", i < 5);
+    }
+  }
+  // Good at STEM only, so near chance overall.
+  for (int i = 0; i < 40; ++i) {
+    scoreboard->record("strong", "philosophy", "humanities", i < 2);
+  }
+  for (int i = 0; i < 20; ++i) {
+    scoreboard->record("strong", "college_physics", "stem", i < 19);
+  }
+  MixtureOptions options;
+  options.scoreboard = scoreboard;
+
+  auto weighted = run("weighted-vote", {"weak1", "weak2", "strong"}, "", options);
+
+  ASSERT_TRUE(weighted.ok()) << weighted.error().message;
+  EXPECT_EQ(weighted->trace.vote_label, "D");
+  EXPECT_EQ(weighted->completion.text, "The answer is D");
+}
+
 TEST_F(VoteTest, NoLabelAnywhereFallsBackToBestProposal) {
   add("a", "I do not know.");
   add("b", "Hard to say.");

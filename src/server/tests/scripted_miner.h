@@ -46,6 +46,7 @@ class ScriptedMiner : public Miner {
       if (on_token) {
         on_token(piece);
       }
+      last_piece_at_ = Clock::now().time_since_epoch().count();
       completion.text += piece;
     }
     completion.usage.prompt_tokens = 7;
@@ -58,6 +59,8 @@ class ScriptedMiner : public Miner {
   bool saw_cancel() const { return saw_cancel_; }
   int calls() const { return calls_; }
   const Request& last_request() const { return last_request_; }
+  // When the last piece of the latest call went to the TokenSink.
+  Clock::time_point last_piece_at() const { return Clock::time_point(Clock::duration(last_piece_at_.load())); }
 
  private:
   MinerInfo info_;
@@ -66,6 +69,7 @@ class ScriptedMiner : public Miner {
   std::optional<Error> error_;
   std::atomic<bool> saw_cancel_{false};
   std::atomic<int> calls_{0};
+  std::atomic<Clock::rep> last_piece_at_{0};
   Request last_request_;
 };
 

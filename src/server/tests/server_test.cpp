@@ -101,15 +101,18 @@ class ServerTest : public ::testing::Test {
     options.port = 0;
     fast_ = std::make_shared<ScriptedMiner>("fast", std::vector<std::string>{"Hel", "lo", "!"});
     slow_ = std::make_shared<ScriptedMiner>("slow", std::vector<std::string>(500, "x"), 10ms);
+    paced_ = std::make_shared<ScriptedMiner>("paced", std::vector<std::string>{"a", "b", "c", "d", "e", "f"}, 50ms);
     broken_ = std::make_shared<ScriptedMiner>("broken", std::vector<std::string>{});
     broken_->fail_with(Error::timeout("scripted miner timed out"));
     auto fast = fast_;
     auto slow = slow_;
     auto broken = broken_;
-    server_ = std::make_unique<Server>(options, [fast, slow, broken]() -> Result<std::unique_ptr<ModelCatalog>> {
+    auto paced = paced_;
+    server_ = std::make_unique<Server>(options, [fast, slow, broken, paced]() -> Result<std::unique_ptr<ModelCatalog>> {
       auto registry = std::make_unique<MinerRegistry>();
       registry->add(fast);
       registry->add(slow);
+      registry->add(paced);
       registry->add(broken);
       MixtureConfig config;
       config.name = "moa";
@@ -165,6 +168,7 @@ class ServerTest : public ::testing::Test {
   std::shared_ptr<ScriptedMiner> fast_;
   std::shared_ptr<ScriptedMiner> slow_;
   std::shared_ptr<ScriptedMiner> broken_;
+  std::shared_ptr<ScriptedMiner> paced_;
 };
 
 TEST_F(ServerTest, NonStreamReturnsCompletionWithUsage) {
@@ -207,6 +211,62 @@ TEST_F(ServerTest, StreamSendsChunksUsageAndDone) {
   EXPECT_TRUE(usage.data["choices"].empty());
   EXPECT_EQ(usage.data["usage"]["completion_tokens"], 3);
   EXPECT_TRUE(events.back().done);
+}
+
+// The stream writer used to join every piece queued since its last write, so
+// a fast miner's whole answer could reach the client as one chunk.
+TEST_F(ServerTest, StreamSendsOneChunkPerPiece) {
+  start();
+  httplib::Result result = post(chat_body("fast", true));
+  ASSERT_TRUE(result);
+  ASSERT_EQ(result->status, 200) << result->body;
+
+  std::vector<Event> events = parse_events(result->body);
+  std::vector<std::string> contents;
+  for (const Event& event : events) {
+    if (event.done || event.comment || event.data["choices"].empty()) {
+      continue;
+    }
+    const json& delta = event.data["choices"][0]["delta"];
+    if (delta.contains("content") && !delta.contains("role") && !delta["content"].get<std::string>().empty()) {
+      contents.push_back(delta["content"].get<std::string>());
+    }
+  }
+  EXPECT_THAT(contents, ::testing::ElementsAre("Hel", "lo", "!"));
+}
+
+TEST_F(ServerTest, StreamDeliversFirstPieceBeforeLastIsGenerated) {
+  start();
+  httplib::Request request;
+  request.method = "POST";
+  request.path = "/v1/chat/completions";
+  request.body = chat_body("paced", true);
+  request.set_header("Content-Type", "application/json");
+
+  // Records when each content event arrives, splitting the body into events
+  // as its bytes come in.
+  std::string buffer;
+  std::vector<Clock::time_point> content_arrivals;
+  request.content_receiver = [&](const char* data, size_t size, uint64_t, uint64_t) {
+    buffer.append(data, size);
+    size_t end;
+    while ((end = buffer.find("\n\n")) != std::string::npos) {
+      std::string event = buffer.substr(0, end);
+      buffer.erase(0, end + 2);
+      if (event.rfind("data: {", 0) == 0 && event.find(R"("content":")") != std::string::npos &&
+          event.find(R"("content":"")") == std::string::npos) {
+        content_arrivals.push_back(Clock::now());
+      }
+    }
+    return true;
+  };
+  httplib::Response response;
+  httplib::Error error = httplib::Error::Success;
+  ASSERT_TRUE(client().send(request, response, error)) << httplib::to_string(error);
+  ASSERT_EQ(response.status, 200);
+
+  ASSERT_EQ(content_arrivals.size(), 6u);
+  EXPECT_LT(content_arrivals.front(), paced_->last_piece_at());
 }
 
 TEST_F(ServerTest, StreamWithoutUsageEndsWithFinishThenDone) {
@@ -363,7 +423,7 @@ TEST_F(ServerTest, ModelsListsMinersAndMixtures) {
     ids.push_back(model["id"]);
     EXPECT_EQ(model["object"], "model");
   }
-  EXPECT_THAT(ids, ::testing::UnorderedElementsAre("fast", "slow", "broken", "moa", "moa-broken"));
+  EXPECT_THAT(ids, ::testing::UnorderedElementsAre("fast", "slow", "broken", "paced", "moa", "moa-broken"));
 }
 
 TEST_F(ServerTest, MetricsCountRequestsPerModel) {

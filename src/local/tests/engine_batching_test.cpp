@@ -1,0 +1,182 @@
+// Admission order, multi-sequence prompt batching and shared-prefix waits of
+// the local engine, on the stories260K test model.
+#include <atomic>
+#include <cmath>
+#include <mutex>
+#include <thread>
+#include <vector>
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include "local/engine.h"
+#include "local/local_miner.h"
+#include "local/local_models.h"
+#include "local/tests/local_test_support.h"
+
+namespace mom::local {
+namespace {
+
+using namespace std::chrono_literals;
+
+const std::string kStory = "Once upon a time, there was a little girl named Lily. She loved to play outside.";
+
+class EngineBatching : public ::testing::Test {
+ protected:
+  std::shared_ptr<Miner> make_miner(int parallel) {
+    auto miner = models_.create_miner(testing::miner_config(testing::stories_model(), parallel));
+    EXPECT_TRUE(miner) << miner.error().message;
+    return miner ? *miner : nullptr;
+  }
+
+  static Engine& engine_of(Miner& miner) { return *dynamic_cast<LocalMiner&>(miner).engine(); }
+
+  // Starts a generation that occupies one slot until release() and calls
+  // pause after every generated token on the worker thread, so that requests
+  // sent meanwhile are admitted together at the next loop step.
+  void hold_one_slot(Miner& miner, std::chrono::milliseconds pause) {
+    holder_ = std::thread([this, &miner, pause] {
+      Request request = testing::raw_request("The sun was", 200);
+      request.sampling.ignore_eos = true;
+      auto result = miner.complete(
+          request,
+          [this, pause](std::string_view) {
+            generating_ = true;
+            std::this_thread::sleep_for(pause);
+          },
+          hold_);
+      EXPECT_FALSE(result) << "the holding request should end by cancellation";
+    });
+    while (!generating_) {
+      std::this_thread::sleep_for(1ms);
+    }
+  }
+
+  void release() {
+    hold_.cancel();
+    if (holder_.joinable()) {
+      holder_.join();
+    }
+  }
+
+  void TearDown() override { release(); }
+
+  LocalModels models_;
+  CancelToken hold_;
+  std::atomic<bool> generating_{false};
+  std::thread holder_;
+};
+
+// Queued requests must reach the slot in the order they were sent, whether
+// or not their prompt matches a cached prefix.
+TEST_F(EngineBatching, AdmissionIsFirstInFirstOut) {
+  auto miner = make_miner(1);
+  ASSERT_TRUE(miner->complete(testing::raw_request(kStory, 2), {}, CancelToken()));
+  Engine& engine = engine_of(*miner);
+  hold_one_slot(*miner, 1ms);
+
+  const std::vector<std::string> prompts = {"The cat sat on the mat.", kStory, "Tim had a red ball", kStory};
+  std::mutex order_mutex;
+  std::vector<int> first_token_order;
+  std::vector<std::thread> callers;
+  for (int i = 0; i < static_cast<int>(prompts.size()); ++i) {
+    callers.emplace_back([&, i] {
+      Request request = testing::raw_request(prompts[static_cast<size_t>(i)], 2);
+      request.sampling.ignore_eos = true;
+      bool first = true;
+      auto result = miner->complete(
+          request,
+          [&](std::string_view) {
+            if (first) {
+              first = false;
+              std::lock_guard lock(order_mutex);
+              first_token_order.push_back(i);
+            }
+          },
+          CancelToken());
+      EXPECT_TRUE(result) << result.error().message;
+    });
+    while (engine.queued_requests() < i + 1) {
+      std::this_thread::sleep_for(1ms);
+    }
+  }
+
+  release();
+  for (auto& caller : callers) {
+    caller.join();
+  }
+  EXPECT_THAT(first_token_order, ::testing::ElementsAre(0, 1, 2, 3));
+}
+
+TEST_F(EngineBatching, ConcurrentPromptsShareDecodeCall) {
+  auto miner = make_miner(4);
+  Engine& engine = engine_of(*miner);
+  hold_one_slot(*miner, 50ms);
+
+  const std::vector<std::string> prompts = {kStory, "Tim had a red ball. He liked to throw it to his dog.",
+                                            "In the park there was a big tree with many birds."};
+  std::vector<std::thread> callers;
+  for (const std::string& prompt : prompts) {
+    callers.emplace_back([&, prompt] {
+      auto scores = miner->score_choices(testing::raw_request(prompt, 1), {"A", "B"}, CancelToken());
+      EXPECT_TRUE(scores) << scores.error().message;
+    });
+  }
+  for (auto& caller : callers) {
+    caller.join();
+  }
+  release();
+
+  const EngineStats stats = engine.stats();
+  EXPECT_GE(stats.max_prompt_sequences_in_batch, 2);
+  EXPECT_GE(stats.max_sequences_in_batch, 3);
+  EXPECT_GT(stats.multi_sequence_calls, 0);
+}
+
+TEST_F(EngineBatching, ConcurrentRequestsWaitForSharedPrefix) {
+  auto miner = make_miner(4);
+  Engine& engine = engine_of(*miner);
+  const std::string prompt = kStory + " " + kStory;
+  auto alone = miner->score_choices(testing::raw_request("The cat sat", 1), {"A", "B"}, CancelToken());
+  ASSERT_TRUE(alone);
+  hold_one_slot(*miner, 50ms);
+  const EngineStats before = engine.stats();
+
+  std::vector<ChoiceScores> results(3);
+  std::vector<std::thread> callers;
+  for (size_t i = 0; i < results.size(); ++i) {
+    callers.emplace_back([&, i] {
+      auto scores = miner->score_choices(testing::raw_request(prompt, 1), {"A", "B", "the"}, CancelToken());
+      ASSERT_TRUE(scores) << scores.error().message;
+      results[i] = *scores;
+    });
+  }
+  for (auto& caller : callers) {
+    caller.join();
+  }
+  release();
+
+  const EngineStats after = engine.stats();
+  const int prompt_tokens = results[0].usage.prompt_tokens;
+  int reused = 0;
+  int fully_reused = 0;
+  for (const ChoiceScores& result : results) {
+    reused += result.usage.cached_prompt_tokens;
+    fully_reused += result.usage.cached_prompt_tokens == prompt_tokens - 1 ? 1 : 0;
+  }
+  // One request decodes the prompt (all but a cached BOS token at most), the
+  // other two only its last token.
+  EXPECT_EQ(fully_reused, 2);
+  EXPECT_LE(reused, 2 * (prompt_tokens - 1) + 1);
+  EXPECT_EQ(after.prefix_waits - before.prefix_waits, 2);
+  EXPECT_EQ(after.reused_prompt_tokens - before.reused_prompt_tokens, reused);
+  for (size_t i = 1; i < results.size(); ++i) {
+    ASSERT_EQ(results[i].logprobs.size(), results[0].logprobs.size());
+    for (size_t c = 0; c < results[0].logprobs.size(); ++c) {
+      EXPECT_NEAR(results[i].logprobs[c], results[0].logprobs[c], 1e-3) << "request " << i << " choice " << c;
+    }
+  }
+}
+
+}  // namespace
+}  // namespace mom::local
