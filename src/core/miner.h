@@ -24,6 +24,7 @@ struct MinerInfo {
   int context_size = 0;    // tokens; 0 when unknown
   bool chat_template = true;  // false: the model has no chat template (plain-text fallback)
   bool logprobs = false;   // score_choices() is supported
+  int max_output_tokens = 0;  // configured max_tokens default; 0 when unset
 };
 
 // A miner answers requests. Implementations are thread-safe: complete() may

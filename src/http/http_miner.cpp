@@ -141,6 +141,7 @@ HttpMiner::HttpMiner(MinerConfig config, HttpMinerOptions options)
 
   info_.name = config_.name;
   info_.kind = "http";
+  info_.max_output_tokens = config_.defaults.max_tokens.value_or(0);
   info_.model = config_.upstream_model.empty() ? config_.name : config_.upstream_model;
   info_.context_size = config_.remote_context_size;
   info_.chat_template = true;

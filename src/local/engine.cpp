@@ -79,7 +79,7 @@ struct Slot {
   llama_seq_id seq = 0;
   std::vector<llama_token> cached;  // tokens whose keys and values are in the cache, position i at index i
   uint64_t last_used = 0;           // loop step of the last admission or finish, for least-recently-used eviction
-  uint64_t admission = 0;           // admission number of the current request; lower reads its prompt first
+  uint64_t admission = 0;           // admission number of the current request, lower numbers read their prompts first
   int wait_for = -1;                // index of the slot decoding the prefix this one waits for, -1: none
   size_t wait_tokens = 0;           // length of that shared prefix
 
@@ -542,7 +542,7 @@ void Engine::Impl::admit(Slot& slot, std::shared_ptr<Job> job) {
   }
 
   // A slot still reading a longer shared prefix will have it in the cache
-  // soon: wait for it instead of decoding the same tokens twice.
+  // soon, so the request waits for it instead of decoding the same tokens twice.
   int source = -1;
   size_t source_common = cached_common;
   for (size_t i = 0; i < slots.size(); ++i) {

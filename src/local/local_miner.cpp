@@ -46,6 +46,7 @@ LocalMiner::LocalMiner(std::shared_ptr<Engine> engine, const MinerConfig& config
   info_.context_size = engine_->context_size();
   info_.chat_template = !engine_->chat_template().empty();
   info_.logprobs = true;
+  info_.max_output_tokens = config.defaults.max_tokens.value_or(0);
 }
 
 Result<std::string> LocalMiner::render_prompt(const Request& request) const {

@@ -13,8 +13,8 @@ namespace {
 
 // The engine default for max_tokens (see Sampling), reserved for the answer
 // when the request sets none.
-// NOTE: MinerInfo does not carry a miner's configured max_tokens, so an
-// aggregator configured with a smaller one still has 256 tokens reserved.
+// Output tokens reserved for a reader with neither a request nor a configured
+// max_tokens: the local engine's default generation length.
 constexpr int kDefaultOutputTokens = 256;
 
 // The subject part of a question id "subject/row"; empty for other ids.
@@ -261,7 +261,8 @@ std::vector<Reference> LayeredMixture::references_from_last_layer(const RunState
 }
 
 Result<Request> LayeredMixture::request_with_references(RunState& state, const Miner& miner) {
-  int output_tokens = state.request.sampling.max_tokens.value_or(kDefaultOutputTokens);
+  int configured = miner.info().max_output_tokens;
+  int output_tokens = state.request.sampling.max_tokens.value_or(configured > 0 ? configured : kDefaultOutputTokens);
   Result<FittedPrompt> fitted = Error::internal("the prompt was not built");
   try {
     ContextBudget budget(miner);

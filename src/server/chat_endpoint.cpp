@@ -161,8 +161,16 @@ bool write_stream(const std::shared_ptr<Call>& call, httplib::DataSink& sink) {
   std::optional<nlohmann::json> trace;
   std::thread worker([&call, &result, &trace, queue] {
     TokenSink on_token = [queue](std::string_view piece) { queue->push(piece); };
-    result.emplace(call->target.run(call->chat.request, on_token, call->cancel,
-                                    call->chat.trace ? &trace : nullptr));
+    // An exception escaping this thread would terminate the whole server, so
+    // it becomes this request's error instead.
+    try {
+      result.emplace(call->target.run(call->chat.request, on_token, call->cancel,
+                                      call->chat.trace ? &trace : nullptr));
+    } catch (const std::exception& e) {
+      result.emplace(Error::internal(std::string("the model failed: ") + e.what()));
+    } catch (...) {
+      result.emplace(Error::internal("the model failed with an unknown exception"));
+    }
     queue->finish();
   });
 

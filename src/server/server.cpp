@@ -52,6 +52,10 @@ Status Server::start() {
   // delayed ACKs can hold back for tens of milliseconds, and it then leaves
   // together with the chunks queued behind it.
   http_->set_tcp_nodelay(true);
+  // cpp-httplib closes a keep-alive connection after 5 requests by default;
+  // clients that reuse connections (the OpenAI clients, mom's HTTP miner) then
+  // pay a reconnect, and under load requests race the close.
+  http_->set_keep_alive_max_count(10000);
   add_routes();
 
   if (options_.port == 0) {

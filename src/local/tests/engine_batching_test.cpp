@@ -108,6 +108,26 @@ TEST_F(EngineBatching, AdmissionIsFirstInFirstOut) {
   EXPECT_THAT(first_token_order, ::testing::ElementsAre(0, 1, 2, 3));
 }
 
+// Log-prob scoring reads the prompt in one pass and samples nothing: a
+// repeated prompt decodes only its last token again, for its logits.
+TEST_F(EngineBatching, ScoringDecodesPromptOnce) {
+  auto miner = make_miner(1);
+  Engine& engine = engine_of(*miner);
+
+  auto first = miner->score_choices(testing::raw_request(kStory, 1), {"A", "B"}, CancelToken());
+  ASSERT_TRUE(first) << first.error().message;
+  const EngineStats after_first = engine.stats();
+  EXPECT_EQ(after_first.decoded_tokens, first->usage.prompt_tokens);
+  EXPECT_EQ(after_first.decode_calls, 1);
+
+  auto second = miner->score_choices(testing::raw_request(kStory, 1), {"A", "B"}, CancelToken());
+  ASSERT_TRUE(second) << second.error().message;
+  const EngineStats after_second = engine.stats();
+  EXPECT_EQ(after_second.decoded_tokens - after_first.decoded_tokens, 1);
+  EXPECT_EQ(after_second.reused_prompt_tokens, second->usage.prompt_tokens - 1);
+  EXPECT_EQ(after_second.requests, 2);
+}
+
 TEST_F(EngineBatching, ConcurrentPromptsShareDecodeCall) {
   auto miner = make_miner(4);
   Engine& engine = engine_of(*miner);

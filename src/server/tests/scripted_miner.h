@@ -4,6 +4,7 @@
 #include <atomic>
 #include <chrono>
 #include <optional>
+#include <stdexcept>
 #include <string>
 #include <thread>
 #include <vector>
@@ -34,6 +35,9 @@ class ScriptedMiner : public Miner {
     if (error_.has_value()) {
       return *error_;
     }
+    if (throws_) {
+      throw std::runtime_error("scripted miner threw");
+    }
     Completion completion;
     for (const std::string& piece : pieces_) {
       if (delay_.count() > 0) {
@@ -56,6 +60,8 @@ class ScriptedMiner : public Miner {
   }
 
   void fail_with(Error error) { error_ = std::move(error); }
+  // Makes complete() throw, as a buggy miner implementation would.
+  void throw_on_call() { throws_ = true; }
   bool saw_cancel() const { return saw_cancel_; }
   int calls() const { return calls_; }
   const Request& last_request() const { return last_request_; }
@@ -67,6 +73,7 @@ class ScriptedMiner : public Miner {
   std::vector<std::string> pieces_;
   std::chrono::milliseconds delay_;
   std::optional<Error> error_;
+  bool throws_ = false;
   std::atomic<bool> saw_cancel_{false};
   std::atomic<int> calls_{0};
   std::atomic<Clock::rep> last_piece_at_{0};

@@ -104,16 +104,19 @@ class ServerTest : public ::testing::Test {
     paced_ = std::make_shared<ScriptedMiner>("paced", std::vector<std::string>{"a", "b", "c", "d", "e", "f"}, 50ms);
     broken_ = std::make_shared<ScriptedMiner>("broken", std::vector<std::string>{});
     broken_->fail_with(Error::timeout("scripted miner timed out"));
+    auto throwing = std::make_shared<ScriptedMiner>("throwing", std::vector<std::string>{"x"});
+    throwing->throw_on_call();
     auto fast = fast_;
     auto slow = slow_;
     auto broken = broken_;
     auto paced = paced_;
-    server_ = std::make_unique<Server>(options, [fast, slow, broken, paced]() -> Result<std::unique_ptr<ModelCatalog>> {
+    server_ = std::make_unique<Server>(options, [fast, slow, broken, paced, throwing]() -> Result<std::unique_ptr<ModelCatalog>> {
       auto registry = std::make_unique<MinerRegistry>();
       registry->add(fast);
       registry->add(slow);
       registry->add(paced);
       registry->add(broken);
+      registry->add(throwing);
       MixtureConfig config;
       config.name = "moa";
       config.layers = {{"fast"}};
@@ -301,6 +304,19 @@ TEST_F(ServerTest, StreamMinerErrorSendsErrorEvent) {
   expect_still_serving();
 }
 
+// An exception thrown by a miner on the stream's worker thread used to
+// terminate the whole server.
+TEST_F(ServerTest, StreamSurvivesThrowingMiner) {
+  start();
+  httplib::Result result = post(chat_body("throwing", true));
+  ASSERT_TRUE(result);
+  std::vector<Event> events = parse_events(result->body);
+  ASSERT_GE(events.size(), 2u);
+  EXPECT_TRUE(events.back().done);
+  EXPECT_THAT(events[events.size() - 2].data["error"]["message"].get<std::string>(), HasSubstr("threw"));
+  expect_still_serving();
+}
+
 TEST_F(ServerTest, UnknownModelIs404WithErrorObject) {
   start();
   json error = expect_error(post(chat_body("ghost")), 404);
@@ -423,7 +439,7 @@ TEST_F(ServerTest, ModelsListsMinersAndMixtures) {
     ids.push_back(model["id"]);
     EXPECT_EQ(model["object"], "model");
   }
-  EXPECT_THAT(ids, ::testing::UnorderedElementsAre("fast", "slow", "broken", "paced", "moa", "moa-broken"));
+  EXPECT_THAT(ids, ::testing::UnorderedElementsAre("fast", "slow", "broken", "paced", "throwing", "moa", "moa-broken"));
 }
 
 TEST_F(ServerTest, MetricsCountRequestsPerModel) {
