@@ -13,6 +13,7 @@
 
 #include "aggregate/strategy.h"
 #include "config/config.h"
+#include "eval/atomic_file.h"
 #include "eval/chart_svg.h"
 #include "eval/eval_log.h"
 #include "eval/progress.h"
@@ -32,24 +33,6 @@ namespace {
 using eval::logger;
 
 using RecordKey = std::pair<std::string, std::string>;  // question id, system
-
-Status write_file(const std::filesystem::path& path, const std::string& content) {
-  std::filesystem::path temporary = path;
-  temporary += ".tmp";
-  {
-    std::ofstream out(temporary, std::ios::binary);
-    out << content;
-    if (!out) {
-      return Error::internal("cannot write " + temporary.string());
-    }
-  }
-  std::error_code error;
-  std::filesystem::rename(temporary, path, error);
-  if (error) {
-    return Error::internal("cannot replace " + path.string() + ": " + error.message());
-  }
-  return {};
-}
 
 Result<const MixtureConfig*> pick_mixture(const Config& config, const std::string& name) {
   if (!name.empty()) {
@@ -391,7 +374,7 @@ Result<MmluEvalOutcome> run_mmlu_eval(const MmluEvalOptions& options) {
            {"chart.svg", render_chart_svg(outcome.summary, "MMLU " + options.selection.split + " accuracy, " +
                                                                std::to_string(outcome.summary.questions) +
                                                                " questions")}}) {
-    if (auto status = write_file(out / name, content); !status.ok()) {
+    if (auto status = write_file_atomically(out / name, content); !status.ok()) {
       return status.error();
     }
   }

@@ -5,6 +5,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "eval/atomic_file.h"
+
 namespace mom {
 
 nlohmann::json RunManifest::to_json() const {
@@ -44,21 +46,7 @@ Status check_run_manifest(const std::filesystem::path& out_dir, const RunManifes
     }
   }
 
-  std::filesystem::path temporary = path;
-  temporary += ".tmp";
-  {
-    std::ofstream out(temporary);
-    out << current.dump(2) << "\n";
-    if (!out) {
-      return Error::internal("cannot write " + temporary.string());
-    }
-  }
-  std::error_code error;
-  std::filesystem::rename(temporary, path, error);
-  if (error) {
-    return Error::internal("cannot replace " + path.string() + ": " + error.message());
-  }
-  return {};
+  return write_file_atomically(path, current.dump(2) + "\n");
 }
 
 }  // namespace mom
