@@ -91,6 +91,17 @@ Status ChatStreamDecoder::handle_event(const SseEvent& event, std::vector<std::s
         completion_.text += piece;
         pieces.push_back(piece);
       }
+    } else if (auto text = choice.find("text"); text != choice.end()) {
+      // A /completions chunk carries its piece in choices[0].text.
+      if (!text->is_null() && !text->is_string()) {
+        return Error{ErrorCode::kUpstream,
+                     "upstream stream chunk text is not a string: " + shorten(event.data)};
+      }
+      if (text->is_string() && !text->get_ref<const std::string&>().empty()) {
+        const std::string& piece = text->get_ref<const std::string&>();
+        completion_.text += piece;
+        pieces.push_back(piece);
+      }
     }
     auto reason = choice.find("finish_reason");
     if (reason != choice.end() && reason->is_string()) {

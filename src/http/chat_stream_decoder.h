@@ -1,4 +1,5 @@
-// Decodes a streamed chat completion (OpenAI chunk format over server-sent events).
+// Decodes a streamed chat completion or legacy completion (OpenAI chunk
+// format over server-sent events).
 #pragma once
 
 #include <string>
@@ -15,7 +16,8 @@ namespace mom::http {
 // end, a Completion. Accepts what real servers send: a first chunk with only
 // a role, chunks whose delta is empty, null or missing, content and
 // finish_reason in one chunk, a final usage chunk with empty choices, and
-// "data: [DONE]". Only choice 0 is read. Not thread-safe: one decoder per
+// "data: [DONE]". A choice without a delta object has its piece in "text",
+// as /completions streams send it. Only choice 0 is read. Not thread-safe: one decoder per
 // stream.
 class ChatStreamDecoder {
  public:

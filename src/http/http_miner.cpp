@@ -136,8 +136,10 @@ HttpMiner::HttpMiner(MinerConfig config, HttpMinerOptions options)
   while (base.ends_with('/')) {
     base.pop_back();
   }
-  endpoint_ = base + "/chat/completions";
-  safe_endpoint_ = http::redact_url(endpoint_);
+  chat_endpoint_.url = base + "/chat/completions";
+  chat_endpoint_.safe_url = http::redact_url(chat_endpoint_.url);
+  completions_endpoint_.url = base + "/completions";
+  completions_endpoint_.safe_url = http::redact_url(completions_endpoint_.url);
 
   info_.name = config_.name;
   info_.kind = "http";
@@ -157,6 +159,10 @@ Error HttpMiner::name_error(Error error) const {
   return error;
 }
 
+const HttpMiner::Endpoint& HttpMiner::endpoint_for(const Request& request) const {
+  return request.prompt ? completions_endpoint_ : chat_endpoint_;
+}
+
 Clock::time_point HttpMiner::deadline_for(const Request& request, Clock::time_point started) const {
   Clock::time_point deadline = request.deadline.value_or(Clock::time_point::max());
   if (config_.timeout_ms > 0) {
@@ -170,9 +176,11 @@ Result<Completion> HttpMiner::complete(const Request& request, const TokenSink& 
   Clock::time_point started = Clock::now();
   Clock::time_point deadline = deadline_for(request, started);
   bool stream = static_cast<bool>(on_token);
-  std::string body = dump_json(http::build_chat_request(request, config_, stream));
+  std::string body = dump_json(request.prompt ? http::build_completion_request(request, config_, stream)
+                                              : http::build_chat_request(request, config_, stream));
 
-  Result<Exchange> exchange = post(body, stream ? &on_token : nullptr, cancel, started, deadline);
+  Result<Exchange> exchange =
+      post(endpoint_for(request), body, stream ? &on_token : nullptr, cancel, started, deadline);
   if (!exchange) {
     return exchange.error();
   }
@@ -209,7 +217,7 @@ Result<ChoiceScores> HttpMiner::score_choices(const Request& request, const std:
   Clock::time_point deadline = deadline_for(request, started);
   std::string body = dump_json(http::build_scoring_request(request, config_));
 
-  Result<Exchange> exchange = post(body, nullptr, cancel, started, deadline);
+  Result<Exchange> exchange = post(endpoint_for(request), body, nullptr, cancel, started, deadline);
   if (!exchange) {
     return exchange.error();
   }
@@ -223,9 +231,9 @@ Result<ChoiceScores> HttpMiner::score_choices(const Request& request, const std:
   return scores;
 }
 
-Result<HttpMiner::Exchange> HttpMiner::post(const std::string& body, const TokenSink* on_token,
-                                            const CancelToken& cancel, Clock::time_point started,
-                                            Clock::time_point deadline) {
+Result<HttpMiner::Exchange> HttpMiner::post(const Endpoint& endpoint, const std::string& body,
+                                            const TokenSink* on_token, const CancelToken& cancel,
+                                            Clock::time_point started, Clock::time_point deadline) {
   for (int attempt_number = 1;; ++attempt_number) {
     if (cancel.cancelled()) {
       return name_error(Error::cancelled("request cancelled"));
@@ -236,7 +244,7 @@ Result<HttpMiner::Exchange> HttpMiner::post(const std::string& body, const Token
     }
 
     AttemptState state;
-    Result<Exchange> result = attempt(body, on_token, cancel, started, deadline, state);
+    Result<Exchange> result = attempt(endpoint, body, on_token, cancel, started, deadline, state);
     if (result) {
       result->attempts = attempt_number;
       return result;
@@ -272,13 +280,14 @@ Result<HttpMiner::Exchange> HttpMiner::post(const std::string& body, const Token
   }
 }
 
-Result<HttpMiner::Exchange> HttpMiner::attempt(const std::string& body, const TokenSink* on_token,
-                                               const CancelToken& cancel, Clock::time_point started,
-                                               Clock::time_point deadline, AttemptState& state) {
+Result<HttpMiner::Exchange> HttpMiner::attempt(const Endpoint& endpoint, const std::string& body,
+                                               const TokenSink* on_token, const CancelToken& cancel,
+                                               Clock::time_point started, Clock::time_point deadline,
+                                               AttemptState& state) {
   bool stream = on_token != nullptr;
 
   TransferSpec spec;
-  spec.url = endpoint_;
+  spec.url = endpoint.url;
   spec.body = body;
   spec.headers = {"Content-Type: application/json",
                   stream ? "Accept: text/event-stream" : "Accept: application/json",
@@ -289,7 +298,8 @@ Result<HttpMiner::Exchange> HttpMiner::attempt(const std::string& body, const To
     if (key == nullptr || *key == '\0') {
       state.final = true;
       return Error{ErrorCode::kUnauthorized, "environment variable " + config_.api_key_env +
-                                                 " is not set; export it with the API key of " + safe_endpoint_};
+                                                 " is not set; export it with the API key of " +
+                                                 endpoint.safe_url};
     }
     spec.headers.push_back(std::string("Authorization: Bearer ") + key);
   }
@@ -362,13 +372,13 @@ Result<HttpMiner::Exchange> HttpMiner::attempt(const std::string& body, const To
     }
   }
 
-  return finish_attempt(*transfer, std::move(exchange), decoder, raw, on_token, started, state);
+  return finish_attempt(endpoint, *transfer, std::move(exchange), decoder, raw, on_token, started, state);
 }
 
-Result<HttpMiner::Exchange> HttpMiner::finish_attempt(const Transfer& transfer, Exchange exchange,
-                                                      ChatStreamDecoder& decoder, std::string& raw,
-                                                      const TokenSink* on_token, Clock::time_point started,
-                                                      AttemptState& state) {
+Result<HttpMiner::Exchange> HttpMiner::finish_attempt(const Endpoint& endpoint, const Transfer& transfer,
+                                                      Exchange exchange, ChatStreamDecoder& decoder,
+                                                      std::string& raw, const TokenSink* on_token,
+                                                      Clock::time_point started, AttemptState& state) {
   TransferOutcome outcome = transfer.outcome();
   state.retry_after = outcome.retry_after;
   bool stream = on_token != nullptr;
@@ -393,7 +403,7 @@ Result<HttpMiner::Exchange> HttpMiner::finish_attempt(const Transfer& transfer, 
 
   bool success_status = is_success(outcome.status);
   if (outcome.curl_code != CURLE_OK && !(stream && success_status && decoder.received_event())) {
-    return http::error_from_transport(outcome.curl_code, outcome.curl_message, safe_endpoint_);
+    return http::error_from_transport(outcome.curl_code, outcome.curl_message, endpoint.safe_url);
   }
   if (!success_status) {
     return http::error_from_status(outcome.status, raw);

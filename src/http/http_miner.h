@@ -37,14 +37,17 @@ struct HttpMinerOptions {
   size_t max_response_bytes = 8 * 1024 * 1024;
 };
 
-// Creates a miner that calls POST {config.url}/chat/completions (see the
-// HttpMiner class). Fails with kInvalidRequest when config.url is not an
-// http:// or https:// URL.
+// Creates a miner that calls POST {config.url}/chat/completions and, for raw
+// prompts, POST {config.url}/completions (see the HttpMiner class). Fails with
+// kInvalidRequest when config.url is not an http:// or https:// URL.
 Result<std::shared_ptr<Miner>> make_http_miner(const MinerConfig& config);
 Result<std::shared_ptr<Miner>> make_http_miner(const MinerConfig& config, const HttpMinerOptions& options);
 
 // A miner backed by an OpenAI-compatible endpoint (llama-server, vLLM,
-// Ollama, another mom node). complete() streams when given a TokenSink and
+// Ollama, another mom node). Requests with messages go to /chat/completions.
+// A request with Request::prompt set goes to the legacy /completions endpoint,
+// so that the upstream applies no chat template, as a local miner does with a
+// raw prompt. complete() streams when given a TokenSink and
 // sends a non-streaming request otherwise; both run on the process-wide
 // transfer thread, which reuses keep-alive connections. The API key is read
 // from the environment variable config.api_key_env at each call, sent as
@@ -69,7 +72,8 @@ class HttpMiner : public Miner {
   Result<Completion> complete(const Request& request, const TokenSink& on_token,
                               const CancelToken& cancel) override;
 
-  // Asks for one greedy token with the top 20 log-probabilities. Fails with
+  // Asks for one greedy token with the top 20 log-probabilities, from
+  // /completions for a raw prompt and /chat/completions otherwise. Fails with
   // kInvalidRequest when the endpoint returns no log-probabilities.
   Result<ChoiceScores> score_choices(const Request& request, const std::vector<std::string>& choices,
                                      const CancelToken& cancel) override;
@@ -78,16 +82,24 @@ class HttpMiner : public Miner {
   struct Exchange;
   struct AttemptState;
 
+  // A POST target: the URL, and the URL without user information for messages.
+  struct Endpoint {
+    std::string url;
+    std::string safe_url;
+  };
+
+  const Endpoint& endpoint_for(const Request& request) const;
   // Sends body with retries; on_token set means a streaming request.
-  Result<Exchange> post(const std::string& body, const TokenSink* on_token, const CancelToken& cancel,
-                        Clock::time_point started, Clock::time_point deadline);
+  Result<Exchange> post(const Endpoint& endpoint, const std::string& body, const TokenSink* on_token,
+                        const CancelToken& cancel, Clock::time_point started, Clock::time_point deadline);
   // One POST, waiting in slices of 20 ms for data, cancellation and timeouts.
-  Result<Exchange> attempt(const std::string& body, const TokenSink* on_token, const CancelToken& cancel,
-                           Clock::time_point started, Clock::time_point deadline, AttemptState& state);
+  Result<Exchange> attempt(const Endpoint& endpoint, const std::string& body, const TokenSink* on_token,
+                           const CancelToken& cancel, Clock::time_point started, Clock::time_point deadline,
+                           AttemptState& state);
   // Classifies a finished transfer and decodes what it received.
-  Result<Exchange> finish_attempt(const http::Transfer& transfer, Exchange exchange,
-                                  http::ChatStreamDecoder& decoder, std::string& raw, const TokenSink* on_token,
-                                  Clock::time_point started, AttemptState& state);
+  Result<Exchange> finish_attempt(const Endpoint& endpoint, const http::Transfer& transfer, Exchange exchange,
+                                  http::ChatStreamDecoder& decoder, std::string& raw,
+                                  const TokenSink* on_token, Clock::time_point started, AttemptState& state);
   Clock::time_point deadline_for(const Request& request, Clock::time_point started) const;
   // Prefixes the miner's name and removes the API key from the message.
   Error name_error(Error error) const;
@@ -95,8 +107,8 @@ class HttpMiner : public Miner {
   MinerConfig config_;
   HttpMinerOptions options_;
   MinerInfo info_;
-  std::string endpoint_;      // {url}/chat/completions
-  std::string safe_endpoint_; // endpoint_ without user information, for messages
+  Endpoint chat_endpoint_;         // {url}/chat/completions
+  Endpoint completions_endpoint_;  // {url}/completions, for raw prompts
 };
 
 }  // namespace mom

@@ -3,6 +3,8 @@
 #include <cctype>
 #include <cmath>
 #include <limits>
+#include <optional>
+#include <vector>
 
 #include <nlohmann/json.hpp>
 
@@ -75,15 +77,71 @@ std::string_view trim_leading_space(std::string_view text) {
   return text;
 }
 
-}  // namespace
+struct TokenLogprob {
+  std::string token;
+  double logprob = 0;
+};
 
-json build_chat_request(const Request& request, const MinerConfig& config, bool stream) {
+// Reads the top log-probabilities of the first generated token from
+// choices[0].logprobs, in the chat shape (content[0].top_logprobs, an array
+// of objects) or the legacy completions shape (top_logprobs[0], an object
+// that maps token to log-probability). Entries without a string token and a
+// numeric log-probability are skipped. Returns nullopt when neither shape has
+// an entry, because endpoints without logprob support omit or null any level
+// of these paths.
+std::optional<std::vector<TokenLogprob>> find_top_logprobs(const json& root) {
+  if (!root.is_object()) {
+    return std::nullopt;
+  }
+  auto choices = root.find("choices");
+  if (choices == root.end() || !choices->is_array() || choices->empty() || !(*choices)[0].is_object()) {
+    return std::nullopt;
+  }
+  const json& choice = (*choices)[0];
+  auto logprobs = choice.find("logprobs");
+  if (logprobs == choice.end() || !logprobs->is_object()) {
+    return std::nullopt;
+  }
+
+  std::vector<TokenLogprob> found;
+  auto content = logprobs->find("content");
+  if (content != logprobs->end() && content->is_array() && !content->empty() && (*content)[0].is_object()) {
+    auto top = (*content)[0].find("top_logprobs");
+    if (top != (*content)[0].end() && top->is_array()) {
+      for (const json& entry : *top) {
+        if (!entry.is_object()) {
+          continue;
+        }
+        auto token = entry.find("token");
+        auto logprob = entry.find("logprob");
+        if (token != entry.end() && token->is_string() && logprob != entry.end() && logprob->is_number()) {
+          found.push_back({token->get<std::string>(), logprob->get<double>()});
+        }
+      }
+    }
+  }
+
+  auto legacy = logprobs->find("top_logprobs");
+  if (found.empty() && legacy != logprobs->end() && legacy->is_array() && !legacy->empty() &&
+      (*legacy)[0].is_object()) {
+    for (const auto& [token, logprob] : (*legacy)[0].items()) {
+      if (logprob.is_number()) {
+        found.push_back({token, logprob.get<double>()});
+      }
+    }
+  }
+
+  if (found.empty()) {
+    return std::nullopt;
+  }
+  return found;
+}
+
+// Sets the sampling fields shared by /chat/completions and /completions.
+void add_sampling(json& body, const Request& request, const MinerConfig& config) {
   const Sampling& asked = request.sampling;
   const Sampling& defaults = config.defaults;
 
-  json body;
-  body["model"] = model_name(config);
-  body["messages"] = build_messages(request, config);
   if (auto value = pick(asked.temperature, defaults.temperature)) {
     body["temperature"] = *value;
   }
@@ -106,20 +164,48 @@ json build_chat_request(const Request& request, const MinerConfig& config, bool 
   if (asked.ignore_eos || defaults.ignore_eos) {
     body["ignore_eos"] = true;
   }
+}
 
+void add_stream(json& body, bool stream) {
   body["stream"] = stream;
   if (stream) {
     body["stream_options"] = {{"include_usage", true}};
   }
+}
+
+}  // namespace
+
+json build_chat_request(const Request& request, const MinerConfig& config, bool stream) {
+  json body;
+  body["model"] = model_name(config);
+  body["messages"] = build_messages(request, config);
+  add_sampling(body, request, config);
+  add_stream(body, stream);
+  return body;
+}
+
+json build_completion_request(const Request& request, const MinerConfig& config, bool stream) {
+  json body;
+  body["model"] = model_name(config);
+  body["prompt"] = request.prompt.value_or("");
+  add_sampling(body, request, config);
+  add_stream(body, stream);
   return body;
 }
 
 json build_scoring_request(const Request& request, const MinerConfig& config) {
-  json body = build_chat_request(request, config, /*stream=*/false);
+  json body;
+  if (request.prompt) {
+    body = build_completion_request(request, config, /*stream=*/false);
+    // The legacy field is a count. llama-server reads it as its n_probs.
+    body["logprobs"] = 20;
+  } else {
+    body = build_chat_request(request, config, /*stream=*/false);
+    body["logprobs"] = true;
+    body["top_logprobs"] = 20;
+  }
   body["max_tokens"] = 1;
   body["temperature"] = 0;
-  body["logprobs"] = true;
-  body["top_logprobs"] = 20;
   body.erase("stop");
   body.erase("ignore_eos");
   return body;
@@ -168,9 +254,13 @@ Result<Completion> parse_chat_response(std::string_view body) {
     } else if (content != message->end() && !content->is_null()) {
       return Error{ErrorCode::kUpstream, "upstream message content is not a string: " + shorten(body)};
     }
-  } else if (choice.contains("text") && choice["text"].is_string()) {
-    // Some servers return chat completions in the legacy completions shape.
-    completion.text = choice["text"].get<std::string>();
+  } else if (auto text = choice.find("text"); text != choice.end()) {
+    // /completions bodies, and servers that answer chat completions in that shape.
+    if (text->is_string()) {
+      completion.text = text->get<std::string>();
+    } else if (!text->is_null()) {
+      return Error{ErrorCode::kUpstream, "upstream choice text is not a string: " + shorten(body)};
+    }
   }
 
   if (auto reason = choice.find("finish_reason"); reason != choice.end() && reason->is_string()) {
@@ -192,44 +282,22 @@ Result<ChoiceScores> parse_choice_scores(std::string_view body, const std::vecto
   }
   const json& root = *parsed;
 
-  // Every step is checked because endpoints without logprob support omit or
-  // null any level of this path.
-  const json* top = nullptr;
-  if (root.is_object() && root.contains("choices") && root["choices"].is_array() && !root["choices"].empty()) {
-    const json& choice = root["choices"][0];
-    auto logprobs = choice.is_object() ? choice.find("logprobs") : choice.end();
-    if (choice.is_object() && logprobs != choice.end() && logprobs->is_object()) {
-      auto content = logprobs->find("content");
-      if (content != logprobs->end() && content->is_array() && !content->empty() && (*content)[0].is_object()) {
-        const json& first = (*content)[0];
-        auto found = first.find("top_logprobs");
-        if (found != first.end() && found->is_array() && !found->empty()) {
-          top = &*found;
-        }
-      }
-    }
-  }
-  if (top == nullptr) {
+  std::optional<std::vector<TokenLogprob>> top = find_top_logprobs(root);
+  if (!top) {
     return Error::invalid("upstream returned no log-probabilities; the endpoint may not support logprobs");
   }
 
   ChoiceScores scores;
   scores.logprobs.assign(choices.size(), -std::numeric_limits<double>::infinity());
-  for (const json& entry : *top) {
-    if (!entry.is_object() || !entry.contains("token") || !entry["token"].is_string() ||
-        !entry.contains("logprob") || !entry["logprob"].is_number()) {
-      continue;
-    }
-    std::string token = entry["token"].get<std::string>();
-    double logprob = entry["logprob"].get<double>();
+  for (const TokenLogprob& entry : *top) {
     for (size_t i = 0; i < choices.size(); ++i) {
-      if (trim_leading_space(token) != choices[i]) {
+      if (trim_leading_space(entry.token) != choices[i]) {
         continue;
       }
       // log(exp(a) + exp(b)), computed without overflow.
       double current = scores.logprobs[i];
-      double high = std::max(current, logprob);
-      double low = std::min(current, logprob);
+      double high = std::max(current, entry.logprob);
+      double low = std::min(current, entry.logprob);
       scores.logprobs[i] = std::isinf(low) ? high : high + std::log1p(std::exp(low - high));
     }
   }

@@ -1,4 +1,5 @@
-// JSON codec for the OpenAI chat-completions wire format, used by remote miners.
+// JSON codec for the OpenAI chat-completions and legacy completions wire
+// formats, used by remote miners.
 #pragma once
 
 #include <string>
@@ -15,25 +16,39 @@ namespace mom::http {
 
 // Builds the body of POST /chat/completions. Request sampling fields override
 // config.defaults; config.system_prompt is prepended as a system message when
-// the request has none. A raw Request::prompt is sent as one user message,
-// because a chat endpoint always applies its own template. model is
-// config.upstream_model, or config.name when that is empty. top_k and
-// ignore_eos are not OpenAI fields, so they are sent only when set, for
-// servers such as llama-server and vLLM that accept them. With stream, requests
-// for a final usage chunk (stream_options.include_usage).
+// the request has none. model is config.upstream_model, or config.name when
+// that is empty. top_k and ignore_eos are not OpenAI fields, so they are sent
+// only when set, for servers such as llama-server and vLLM that accept them.
+// With stream, requests a final usage chunk (stream_options.include_usage).
+// HttpMiner sends a raw Request::prompt to /completions instead (see
+// build_completion_request); given one, this function sends it as one user
+// message, which the endpoint wraps in the model's chat template.
 nlohmann::json build_chat_request(const Request& request, const MinerConfig& config, bool stream);
 
+// Builds the body of POST /completions (the legacy OpenAI endpoint) for a
+// request with Request::prompt set. The prompt is sent as it is, so the
+// upstream applies no chat template and config.system_prompt is not used.
+// Sampling fields, model and stream are set as in build_chat_request.
+nlohmann::json build_completion_request(const Request& request, const MinerConfig& config, bool stream);
+
 // Builds a request for one greedy token with the top 20 log-probabilities of
-// the first position, for score_choices().
+// the first position, for score_choices(). A request with a raw prompt gets a
+// /completions body ("logprobs": 20), any other a /chat/completions body
+// ("logprobs": true, "top_logprobs": 20).
 nlohmann::json build_scoring_request(const Request& request, const MinerConfig& config);
 
-// Parses a non-streaming chat-completion body. Errors are kUpstream: invalid
-// JSON, no choices, or a message without string content. A null or empty
-// content is an ok Completion with empty text.
+// Parses a non-streaming body from /chat/completions (choices[0].message.content)
+// or /completions (choices[0].text). Errors are kUpstream: invalid JSON, no
+// choices, or content or text that is not a string. A null or empty content
+// is an ok Completion with empty text.
 Result<Completion> parse_chat_response(std::string_view body);
 
-// Computes each choice's log-probability as the first generated token from
-// choices[0].logprobs.content[0].top_logprobs. A token matches a choice when
+// Computes each choice's log-probability as the first generated token. The
+// top log-probabilities are read from choices[0].logprobs in either of two
+// shapes: content[0].top_logprobs, an array of {"token", "logprob"} objects
+// (chat completions, and llama-server's /completions), or
+// top_logprobs[0], an object that maps each token to its log-probability
+// (legacy OpenAI completions). A token matches a choice when
 // it equals the choice after leading whitespace is removed ("A" and " A"), and
 // the probabilities of all matching tokens are summed. A choice with no
 // matching token gets -infinity. Returns kInvalidRequest when the body has no

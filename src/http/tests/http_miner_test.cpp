@@ -12,6 +12,7 @@
 #include <set>
 #include <sstream>
 #include <thread>
+#include <vector>
 
 #include <nlohmann/json.hpp>
 
@@ -571,6 +572,149 @@ TEST(HttpMiner, RejectsUrlWithoutHttpScheme) {
   ASSERT_FALSE(miner.ok());
   EXPECT_EQ(miner.error().code, ErrorCode::kInvalidRequest);
   EXPECT_NE(miner.error().message.find("127.0.0.1:8080/v1"), std::string::npos);
+}
+
+constexpr const char* kCompletionsPath = "/v1/completions";
+
+Request raw_question() {
+  Request request;
+  request.id = "raw";
+  request.prompt = "Question: 2+2=\nAnswer:";
+  request.sampling.temperature = 0;
+  request.sampling.max_tokens = 4;
+  request.deadline = Clock::now() + 5000ms;
+  return request;
+}
+
+// An upstream with both endpoints that records which one each call reached
+// and the last body it received.
+struct TwoEndpointUpstream {
+  std::mutex mutex;
+  std::vector<std::string> paths;
+  json last_body;
+
+  void record(const httplib::Request& request) {
+    std::lock_guard lock(mutex);
+    paths.push_back(request.path);
+    last_body = json::parse(request.body);
+  }
+};
+
+TEST(HttpMiner, SendsRawPromptToCompletions) {
+  TwoEndpointUpstream seen;
+  UpstreamServer server([&](httplib::Server& s, const std::atomic<bool>&) {
+    s.Post(kPath, [&](const httplib::Request& request, httplib::Response& response) {
+      seen.record(request);
+      response.set_content(completion_body("chat"), "application/json");
+    });
+    s.Post(kCompletionsPath, [&](const httplib::Request& request, httplib::Response& response) {
+      seen.record(request);
+      response.set_content(
+          R"({"object":"text_completion","model":"base","choices":[{"text":" 4","index":0,"logprobs":null,
+              "finish_reason":"stop"}],"usage":{"prompt_tokens":9,"completion_tokens":1}})",
+          "application/json");
+    });
+  });
+  MinerConfig config = config_for(server);
+  config.system_prompt = "Be brief.";
+  auto miner = make_miner(config);
+
+  auto completion = miner->complete(raw_question(), nullptr, CancelToken());
+  ASSERT_TRUE(completion.ok()) << completion.error().message;
+  EXPECT_EQ(completion->text, " 4");
+  EXPECT_EQ(completion->model, "base");
+  EXPECT_EQ(completion->usage.prompt_tokens, 9);
+  EXPECT_EQ(completion->usage.completion_tokens, 1);
+
+  std::lock_guard lock(seen.mutex);
+  ASSERT_EQ(seen.paths, (std::vector<std::string>{kCompletionsPath}));
+  EXPECT_EQ(seen.last_body["prompt"], "Question: 2+2=\nAnswer:");
+  EXPECT_FALSE(seen.last_body.contains("messages"));
+  EXPECT_EQ(seen.last_body["model"], "mock");
+  EXPECT_EQ(seen.last_body["max_tokens"], 4);
+  EXPECT_EQ(seen.last_body["temperature"], 0);
+  EXPECT_EQ(seen.last_body["stream"], false);
+}
+
+TEST(HttpMiner, StreamsRawPromptFromCompletions) {
+  TwoEndpointUpstream seen;
+  UpstreamServer server([&](httplib::Server& s, const std::atomic<bool>&) {
+    s.Post(kCompletionsPath, [&](const httplib::Request& request, httplib::Response& response) {
+      seen.record(request);
+      response.set_content(
+          "data: {\"choices\":[{\"text\":\" 4\",\"index\":0,\"finish_reason\":null}]}\n\n"
+          "data: {\"choices\":[{\"text\":\".\",\"index\":0,\"finish_reason\":null}]}\n\n"
+          "data: {\"choices\":[{\"text\":\"\",\"index\":0,\"finish_reason\":\"stop\"}],"
+          "\"usage\":{\"prompt_tokens\":9,\"completion_tokens\":2}}\n\n"
+          "data: [DONE]\n\n",
+          "text/event-stream");
+    });
+  });
+  auto miner = make_miner(config_for(server));
+
+  std::vector<std::string> pieces;
+  auto completion = miner->complete(
+      raw_question(), [&](std::string_view piece) { pieces.emplace_back(piece); }, CancelToken());
+  ASSERT_TRUE(completion.ok()) << completion.error().message;
+  EXPECT_EQ(pieces, (std::vector<std::string>{" 4", "."}));
+  EXPECT_EQ(completion->text, " 4.");
+  EXPECT_EQ(completion->usage.completion_tokens, 2);
+
+  std::lock_guard lock(seen.mutex);
+  ASSERT_EQ(seen.paths, (std::vector<std::string>{kCompletionsPath}));
+  EXPECT_EQ(seen.last_body["stream"], true);
+  EXPECT_EQ(seen.last_body["stream_options"]["include_usage"], true);
+}
+
+TEST(HttpMiner, SendsMessagesToChatCompletions) {
+  TwoEndpointUpstream seen;
+  UpstreamServer server([&](httplib::Server& s, const std::atomic<bool>&) {
+    s.Post(kPath, [&](const httplib::Request& request, httplib::Response& response) {
+      seen.record(request);
+      response.set_content(completion_body("chat"), "application/json");
+    });
+    s.Post(kCompletionsPath, [&](const httplib::Request& request, httplib::Response& response) {
+      seen.record(request);
+      response.set_content(completion_body("wrong endpoint"), "application/json");
+    });
+  });
+  auto miner = make_miner(config_for(server));
+
+  auto completion = miner->complete(question(), nullptr, CancelToken());
+  ASSERT_TRUE(completion.ok()) << completion.error().message;
+  EXPECT_EQ(completion->text, "chat");
+  std::lock_guard lock(seen.mutex);
+  ASSERT_EQ(seen.paths, (std::vector<std::string>{kPath}));
+  EXPECT_TRUE(seen.last_body.contains("messages"));
+}
+
+TEST(HttpMiner, ScoresRawPromptFromLegacyLogprobs) {
+  TwoEndpointUpstream seen;
+  UpstreamServer server([&](httplib::Server& s, const std::atomic<bool>&) {
+    s.Post(kCompletionsPath, [&](const httplib::Request& request, httplib::Response& response) {
+      seen.record(request);
+      response.set_content(
+          R"({"choices":[{"text":" B","index":0,"finish_reason":"length","logprobs":{"tokens":[" B"],
+              "token_logprobs":[-0.1],"top_logprobs":[{" B":-0.1,"A":-2.5}],"text_offset":[0]}}],
+              "usage":{"prompt_tokens":9,"completion_tokens":1}})",
+          "application/json");
+    });
+  });
+  auto miner = make_miner(config_for(server));
+
+  auto scores = miner->score_choices(raw_question(), {"A", "B", "C", "D"}, CancelToken());
+  ASSERT_TRUE(scores.ok()) << scores.error().message;
+  ASSERT_EQ(scores->logprobs.size(), 4u);
+  EXPECT_DOUBLE_EQ(scores->logprobs[0], -2.5);
+  EXPECT_DOUBLE_EQ(scores->logprobs[1], -0.1);
+  EXPECT_TRUE(std::isinf(scores->logprobs[2]));
+  EXPECT_EQ(scores->usage.prompt_tokens, 9);
+
+  std::lock_guard lock(seen.mutex);
+  ASSERT_EQ(seen.paths, (std::vector<std::string>{kCompletionsPath}));
+  EXPECT_EQ(seen.last_body["max_tokens"], 1);
+  EXPECT_EQ(seen.last_body["logprobs"], 20);
+  EXPECT_EQ(seen.last_body["temperature"], 0);
 }
 
 }  // namespace

@@ -185,5 +185,110 @@ TEST(RedactUrl, RemovesUserInformationAndQuery) {
   EXPECT_EQ(redact_url("http://127.0.0.1:8080/v1"), "http://127.0.0.1:8080/v1");
 }
 
+TEST(BuildCompletionRequest, SendsPromptAndSampling) {
+  MinerConfig config = remote_config();
+  config.system_prompt = "Be brief.";
+  config.defaults.top_p = 0.9;
+  Request request;
+  request.messages = {{"user", "ignored"}};
+  request.prompt = "Question: 2+2=";
+  request.sampling.temperature = 0;
+  request.sampling.max_tokens = 8;
+  request.sampling.seed = 7;
+  request.sampling.stop = {"\n"};
+
+  json body = build_completion_request(request, config, /*stream=*/false);
+  EXPECT_EQ(body["model"], "remote");
+  EXPECT_EQ(body["prompt"], "Question: 2+2=");
+  EXPECT_FALSE(body.contains("messages"));
+  EXPECT_EQ(body["temperature"], 0);
+  EXPECT_EQ(body["top_p"], 0.9);
+  EXPECT_EQ(body["max_tokens"], 8);
+  EXPECT_EQ(body["seed"], 7);
+  EXPECT_EQ(body["stop"], json::array({"\n"}));
+  EXPECT_EQ(body["stream"], false);
+  EXPECT_FALSE(body.contains("stream_options"));
+  EXPECT_EQ(body.dump().find("Be brief."), std::string::npos);
+}
+
+TEST(BuildCompletionRequest, StreamAsksForUsage) {
+  Request request;
+  request.prompt = "Once";
+  json body = build_completion_request(request, remote_config(), /*stream=*/true);
+  EXPECT_EQ(body["stream"], true);
+  EXPECT_EQ(body["stream_options"]["include_usage"], true);
+}
+
+TEST(BuildScoringRequest, RawPromptUsesLegacyLogprobs) {
+  Request request;
+  request.prompt = "Answer:";
+  request.sampling.max_tokens = 100;
+  request.sampling.stop = {"\n"};
+  json body = build_scoring_request(request, remote_config());
+  EXPECT_EQ(body["prompt"], "Answer:");
+  EXPECT_FALSE(body.contains("messages"));
+  EXPECT_EQ(body["max_tokens"], 1);
+  EXPECT_EQ(body["temperature"], 0);
+  EXPECT_EQ(body["logprobs"], 20);
+  EXPECT_FALSE(body.contains("top_logprobs"));
+  EXPECT_FALSE(body.contains("stop"));
+  EXPECT_EQ(body["stream"], false);
+}
+
+TEST(ParseChatResponse, ReadsLegacyCompletionText) {
+  auto completion = parse_chat_response(
+      R"({"object":"text_completion","model":"m","choices":[{"text":" four","index":0,"logprobs":null,
+          "finish_reason":"stop"}],"usage":{"prompt_tokens":5,"completion_tokens":2}})");
+  ASSERT_TRUE(completion.ok()) << completion.error().message;
+  EXPECT_EQ(completion->text, " four");
+  EXPECT_EQ(completion->finish_reason, FinishReason::kStop);
+  EXPECT_EQ(completion->usage.prompt_tokens, 5);
+  EXPECT_EQ(completion->usage.completion_tokens, 2);
+  EXPECT_EQ(completion->model, "m");
+}
+
+TEST(ParseChatResponse, RejectsNonStringText) {
+  auto completion = parse_chat_response(R"({"choices":[{"text":42}]})");
+  ASSERT_FALSE(completion.ok());
+  EXPECT_EQ(completion.error().code, ErrorCode::kUpstream);
+}
+
+TEST(ParseChoiceScores, ReadsLegacyTopLogprobsObject) {
+  auto scores = parse_choice_scores(
+      R"({"choices":[{"text":" B","logprobs":{"tokens":[" B"],"token_logprobs":[-0.2],
+          "top_logprobs":[{" B":-0.2," A":-1.5,"A":-3.0}],"text_offset":[0]}}],
+          "usage":{"prompt_tokens":6,"completion_tokens":1}})",
+      {"A", "B", "C"});
+  ASSERT_TRUE(scores.ok()) << scores.error().message;
+  ASSERT_EQ(scores->logprobs.size(), 3u);
+  EXPECT_NEAR(scores->logprobs[0], std::log(std::exp(-1.5) + std::exp(-3.0)), 1e-9);
+  EXPECT_DOUBLE_EQ(scores->logprobs[1], -0.2);
+  EXPECT_TRUE(std::isinf(scores->logprobs[2]));
+  EXPECT_EQ(scores->usage.prompt_tokens, 6);
+}
+
+// llama-server 80fb11a answers /v1/completions with "logprobs": N in the chat
+// shape: choices[0].logprobs.content[0].top_logprobs, with "id" and "bytes".
+TEST(ParseChoiceScores, ReadsLlamaServerCompletionsShape) {
+  auto scores = parse_choice_scores(
+      R"({"object":"text_completion","choices":[{"text":",","index":0,"logprobs":{"content":[
+          {"id":432,"token":",","bytes":[44],"logprob":-0.03,"top_logprobs":[
+          {"id":432,"token":",","bytes":[44],"logprob":-0.03},
+          {"id":383,"token":" there","bytes":[32,116,104,101,114,101],"logprob":-3.5}]}]},
+          "finish_reason":"length"}]})",
+      {",", "there", "A"});
+  ASSERT_TRUE(scores.ok()) << scores.error().message;
+  ASSERT_EQ(scores->logprobs.size(), 3u);
+  EXPECT_DOUBLE_EQ(scores->logprobs[0], -0.03);
+  EXPECT_DOUBLE_EQ(scores->logprobs[1], -3.5);
+  EXPECT_TRUE(std::isinf(scores->logprobs[2]));
+}
+
+TEST(ParseChoiceScores, EmptyLegacyTopLogprobsIsInvalid) {
+  auto scores = parse_choice_scores(R"({"choices":[{"text":"A","logprobs":{"top_logprobs":[]}}]})", {"A"});
+  ASSERT_FALSE(scores.ok());
+  EXPECT_EQ(scores.error().code, ErrorCode::kInvalidRequest);
+}
+
 }  // namespace
 }  // namespace mom::http

@@ -219,5 +219,40 @@ TEST(ChatStreamDecoder, IgnoresBytesAfterDone) {
   EXPECT_TRUE(decoder.finish().ok());
 }
 
+// The chunks of llama-server 80fb11a's /v1/completions stream: text in
+// choices[0].text, and usage in the chunk with the finish_reason.
+constexpr const char* kCompletionsStream =
+    "data: {\"choices\":[{\"text\":\",\",\"index\":0,\"logprobs\":null,\"finish_reason\":null}],"
+    "\"model\":\"m\",\"object\":\"text_completion\"}\n\n"
+    "data: {\"choices\":[{\"text\":\" there\",\"index\":0,\"logprobs\":null,\"finish_reason\":null}],"
+    "\"model\":\"m\",\"object\":\"text_completion\"}\n\n"
+    "data: {\"choices\":[{\"text\":\"\",\"index\":0,\"logprobs\":null,\"finish_reason\":\"length\"}],"
+    "\"model\":\"m\",\"object\":\"text_completion\","
+    "\"usage\":{\"completion_tokens\":2,\"prompt_tokens\":5,\"prompt_tokens_details\":{\"cached_tokens\":4}}}"
+    "\n\n"
+    "data: [DONE]\n\n";
+
+TEST(ChatStreamDecoder, DecodesCompletionsStream) {
+  ChatStreamDecoder decoder;
+  auto pieces = decoder.feed(kCompletionsStream);
+  ASSERT_TRUE(pieces.ok()) << pieces.error().message;
+  EXPECT_EQ(*pieces, (std::vector<std::string>{",", " there"}));
+
+  auto completion = decoder.finish();
+  ASSERT_TRUE(completion.ok()) << completion.error().message;
+  EXPECT_EQ(completion->text, ", there");
+  EXPECT_EQ(completion->finish_reason, FinishReason::kLength);
+  EXPECT_EQ(completion->usage.prompt_tokens, 5);
+  EXPECT_EQ(completion->usage.completion_tokens, 2);
+  EXPECT_EQ(completion->usage.cached_prompt_tokens, 4);
+}
+
+TEST(ChatStreamDecoder, RejectsNonStringText) {
+  ChatStreamDecoder decoder;
+  auto pieces = decoder.feed("data: {\"choices\":[{\"index\":0,\"text\":7}]}\n\n");
+  ASSERT_FALSE(pieces.ok());
+  EXPECT_EQ(pieces.error().code, ErrorCode::kUpstream);
+}
+
 }  // namespace
 }  // namespace mom::http
