@@ -23,6 +23,20 @@
 namespace mom::local {
 namespace {
 
+// Threads for a model when the config sets none: every core, except for
+// models under 50M parameters, whose per-token work is so small that waking
+// and joining the other threads costs more than it saves (measured on 2
+// cores: stories260K generated 40 tokens in 0.02 s with 1 thread and 7 to
+// 18 s with 2 while another process kept the cores busy).
+int default_threads(const llama_model* model) {
+  constexpr uint64_t kSmallModelParameters = 50'000'000;
+  if (llama_model_n_params(model) < kSmallModelParameters) {
+    return 1;
+  }
+  return static_cast<int>(std::max(1U, std::thread::hardware_concurrency()));
+}
+
+
 double ms_between(Clock::time_point from, Clock::time_point to) {
   return std::chrono::duration<double, std::milli>(to - from).count();
 }
@@ -173,8 +187,7 @@ Result<std::shared_ptr<Engine>> Engine::load(const std::filesystem::path& path, 
     impl->context_size = std::min(impl->context_size, train_context);
   }
 
-  const int threads =
-      options.threads > 0 ? options.threads : static_cast<int>(std::max(1U, std::thread::hardware_concurrency()));
+  const int threads = options.threads > 0 ? options.threads : default_threads(impl->model.get());
   llama_context_params params = llama_context_default_params();
   params.n_ctx = static_cast<uint32_t>(impl->context_size * impl->parallel);
   params.n_batch = static_cast<uint32_t>(impl->batch_size);

@@ -184,9 +184,12 @@ Status LayeredMixture::run_layers(RunState& state, std::optional<std::vector<Cal
     for (const CallTrace& call : layer) {
       state.trace.total_usage += call.usage;
       if (call.status != "ok") {
-        mixture::logger()->warn("proposal dropped: mixture={} request={} layer={} miner={} status={} error=\"{}\"",
-                                parts_.config.name, state.request.id, index + 1, call.miner, call.status,
-                                call.error);
+        static mixture::WarningLimiter limiter;
+        if (uint64_t occurrence = limiter.count(); occurrence > 0) {
+          mixture::logger()->warn(
+              "proposal dropped: mixture={} request={} layer={} miner={} status={} error=\"{}\" occurrence={}",
+              parts_.config.name, state.request.id, index + 1, call.miner, call.status, call.error, occurrence);
+        }
       }
     }
     state.trace.layers.push_back(std::move(layer));
@@ -338,8 +341,11 @@ Result<std::optional<Completion>> LayeredMixture::call_aggregators(RunState& sta
       return std::optional<Completion>(std::move(result.value()));
     }
 
-    mixture::logger()->warn("aggregator failed: mixture={} request={} miner={} status={} error=\"{}\"",
-                            parts_.config.name, state.request.id, name, call.status, call.error);
+    static mixture::WarningLimiter limiter;
+    if (uint64_t occurrence = limiter.count(); occurrence > 0) {
+      mixture::logger()->warn("aggregator failed: mixture={} request={} miner={} status={} error=\"{}\" occurrence={}",
+                              parts_.config.name, state.request.id, name, call.status, call.error, occurrence);
+    }
     if (state.cancel.cancelled()) {
       return Error::cancelled("the request was cancelled");
     }
@@ -389,8 +395,11 @@ Result<MixtureOutcome> LayeredMixture::vote(RunState& state, const TokenSink& on
   std::optional<std::string> winner = parts_.strategy->decide(ballots, question, aggregator_label);
   state.trace.vote_label = winner;
   if (!winner.has_value()) {
-    mixture::logger()->warn("no proposal gave a label: mixture={} request={}", parts_.config.name,
-                            state.request.id);
+    static mixture::WarningLimiter limiter;
+    if (uint64_t occurrence = limiter.count(); occurrence > 0) {
+      mixture::logger()->warn("no proposal gave a label: mixture={} request={} occurrence={}", parts_.config.name,
+                              state.request.id, occurrence);
+    }
     if (aggregated.has_value()) {
       if (on_token) {
         on_token(aggregated->text);
@@ -420,8 +429,11 @@ Result<MixtureOutcome> LayeredMixture::answer_with_best_proposal(RunState& state
     return Error::unavailable("mixture '" + parts_.config.name + "': every aggregator failed and no proposal is left");
   }
   state.trace.answered_with_best_proposal = true;
-  mixture::logger()->warn("answering with the best proposal: mixture={} request={} miner={}", parts_.config.name,
-                          state.request.id, best->miner);
+  static mixture::WarningLimiter limiter;
+  if (uint64_t occurrence = limiter.count(); occurrence > 0) {
+    mixture::logger()->warn("answering with the best proposal: mixture={} request={} miner={} occurrence={}",
+                            parts_.config.name, state.request.id, best->miner, occurrence);
+  }
   Completion completion;
   completion.text = best->text;
   if (on_token) {

@@ -1,6 +1,8 @@
 // The spdlog logger of the mixture component.
 #pragma once
 
+#include <atomic>
+#include <cstdint>
 #include <memory>
 
 #include <spdlog/spdlog.h>
@@ -23,5 +25,21 @@ inline std::shared_ptr<spdlog::logger> logger() {
   }
   return created;
 }
+
+// Decides which occurrences of a repeated warning are logged: the first 10,
+// then every 1000th, so an evaluation over thousands of questions with a
+// failing miner does not flood the log. Thread-safe.
+class WarningLimiter {
+ public:
+  // Counts one occurrence; returns its 1-based number when it should be
+  // logged, else 0.
+  uint64_t count() {
+    uint64_t number = ++occurrences_;
+    return (number <= 10 || number % 1000 == 0) ? number : 0;
+  }
+
+ private:
+  std::atomic<uint64_t> occurrences_{0};
+};
 
 }  // namespace mom::mixture
