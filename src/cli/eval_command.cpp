@@ -53,6 +53,22 @@ struct EvalArgs {
   bool verbose = false;
 };
 
+// The MMLU folder used when neither --data nor MOM_MMLU_DIR is set: data/mmlu
+// under the shared folder compiled in at build time (MOM_SHARED_DIR), when it
+// has a test/ folder. Empty when the build has none.
+std::filesystem::path default_mmlu_dir() {
+#ifdef MOM_SHARED_DIR
+  return (std::filesystem::path(MOM_SHARED_DIR) / "data" / "mmlu").lexically_normal();
+#else
+  return {};
+#endif
+}
+
+std::string default_mmlu_dir_text() {
+  std::filesystem::path dir = default_mmlu_dir();
+  return dir.empty() ? std::string("no default in this build") : dir.string() + " when it exists";
+}
+
 int run_eval(const EvalArgs& args) {
   setup_logging(args.verbose);
 
@@ -60,12 +76,7 @@ int run_eval(const EvalArgs& args) {
   if (!args.data.empty()) {
     data_option = args.data;
   }
-#ifdef MOM_SHARED_DIR
-  const std::filesystem::path fallback = std::filesystem::path(MOM_SHARED_DIR) / "data" / "mmlu";
-#else
-  const std::filesystem::path fallback;
-#endif
-  auto data_dir = resolve_mmlu_dir(data_option, fallback);
+  auto data_dir = resolve_mmlu_dir(data_option, default_mmlu_dir());
   if (!data_dir.ok()) {
     std::fprintf(stderr, "mom eval mmlu: %s\n", data_dir.error().message.c_str());
     return 2;
@@ -152,7 +163,8 @@ void add_eval_commands(CLI::App& app, Commands& commands) {
   mmlu->add_option("--config", args->config, "mom TOML config file")->required()->check(CLI::ExistingFile);
   mmlu->add_option("--mixture", args->mixture, "Mixture to evaluate (default: the config's only mixture)");
   mmlu->add_option("--data", args->data,
-                   "MMLU folder holding dev/, val/ and test/ (default: $MOM_MMLU_DIR)");
+                   "MMLU folder holding dev/, val/ and test/ (default: $MOM_MMLU_DIR, else " +
+                       default_mmlu_dir_text() + ")");
   mmlu->add_option("--split", args->split, "Split to evaluate: test or val")
       ->check(CLI::IsMember({"test", "val"}));
   mmlu->add_option("--subjects", args->subjects, "Comma-separated subjects (default: all 57)");

@@ -3,6 +3,8 @@
 #include <cstdio>
 #include <set>
 
+#include "eval/summary_notes.h"
+
 namespace mom {
 namespace {
 
@@ -101,8 +103,10 @@ void append_paired_tests(std::string& out, const Summary& summary) {
     return;
   }
   out += "## Paired test: the mixture against each system\n\n";
-  out += "Exact two-sided McNemar test on the questions both answered: only the questions where exactly one "
-         "of the two is right count. A p-value above 0.05 means the difference may be chance.\n\n";
+  out += "Exact two-sided McNemar test on every question scored for both systems. A failed call or an "
+         "unparsed answer counts as wrong, as in the accuracy, so each row adds up to those questions. Only "
+         "the questions where exactly one of the two is right enter the test. A p-value above 0.05 means the "
+         "difference may be chance.\n\n";
   out += "| " + summary.mixture + " against | both right | only the mixture right | only the system right | "
          "both wrong | p-value |\n";
   out += "| --- | --- | --- | --- | --- | --- |\n";
@@ -134,6 +138,20 @@ void append_chance_note(std::string& out, const Summary& summary) {
          (plural && !all ? " answer" : " answers") + " no better than guessing: the 95% interval includes 25%, the accuracy of picking one of "
          "four options at random. These numbers say nothing about how well the mixture combines answers; "
          "evaluate models that know the subjects to measure that.\n\n";
+}
+
+// Findings the table would hide: an aggregator that failed, answers that
+// are mostly unparsed, a system that gives one letter almost every time.
+void append_notes(std::string& out, const Summary& summary) {
+  std::vector<std::string> notes = summary_notes(summary);
+  if (notes.empty()) {
+    return;
+  }
+  out += "**Read with care:**\n\n";
+  for (const std::string& note : notes) {
+    out += "- " + note + "\n";
+  }
+  out += "\n";
 }
 
 void append_subject_table(std::string& out, const Summary& summary) {
@@ -200,6 +218,7 @@ std::string render_report_markdown(const Summary& summary, const ReportContext& 
   append_main_table(out, summary);
   append_gain(out, summary);
   append_chance_note(out, summary);
+  append_notes(out, summary);
   append_paired_tests(out, summary);
   append_subject_table(out, summary);
   return out;

@@ -22,8 +22,8 @@ struct ReportContext {
 
 // Renders the report: the overall and per-category table with the mean of
 // the miners, the mixture's gain over that mean and over the best miner, the
-// paired tests, a plain statement for systems at chance level, then the
-// per-subject table.
+// statement for systems at chance level, the notes of summary_notes(), the
+// paired tests, then the per-subject table.
 std::string render_report_markdown(const Summary& summary, const ReportContext& context);
 
 }  // namespace mom

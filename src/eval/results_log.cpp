@@ -31,6 +31,11 @@ nlohmann::json record_to_json(const ResultRecord& record) {
       {"prompt_tokens", record.prompt_tokens},
       {"completion_tokens", record.completion_tokens},
   };
+  if (record.kind == "mixture") {
+    json["aggregator_error"] =
+        record.aggregator_error ? nlohmann::json(*record.aggregator_error) : nlohmann::json(nullptr);
+    json["answered_with_best_proposal"] = record.answered_with_best_proposal;
+  }
   return json;
 }
 
@@ -60,6 +65,10 @@ Result<ResultRecord> record_from_json(const nlohmann::json& json) {
     record.latency_ms = json.value("latency_ms", 0.0);
     record.prompt_tokens = json.value("prompt_tokens", 0);
     record.completion_tokens = json.value("completion_tokens", 0);
+    if (json.contains("aggregator_error") && json["aggregator_error"].is_string()) {
+      record.aggregator_error = json["aggregator_error"].get<std::string>();
+    }
+    record.answered_with_best_proposal = json.value("answered_with_best_proposal", false);
   } catch (const nlohmann::json::exception& e) {
     return Error::invalid(std::string("result line has a missing or mistyped field: ") + e.what());
   }

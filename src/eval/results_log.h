@@ -34,6 +34,13 @@ struct ResultRecord {
   double latency_ms = 0;
   int prompt_tokens = 0;
   int completion_tokens = 0;
+  // Mixture records only. The first failed aggregator call, as
+  // "code: message" (for example "context_exceeded: ..."); nullopt when no
+  // aggregator call failed or none was made.
+  std::optional<std::string> aggregator_error;
+  // Mixture records only: every aggregator failed, so the mixture returned
+  // its best first-layer proposal instead of an aggregated answer.
+  bool answered_with_best_proposal = false;
 };
 
 nlohmann::json record_to_json(const ResultRecord& record);

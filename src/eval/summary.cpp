@@ -1,10 +1,13 @@
 #include "eval/summary.h"
 
 #include <algorithm>
+#include <cctype>
 #include <cmath>
 #include <set>
 
 #include <nlohmann/json.hpp>
+
+#include "eval/summary_notes.h"
 
 namespace mom {
 namespace {
@@ -14,6 +17,24 @@ constexpr double kChance = 0.25;
 
 nlohmann::json count_json(const Count& count) {
   return {{"accuracy", count.accuracy()}, {"correct", count.correct}, {"total", count.total}};
+}
+
+// The code of a "code: message" error ("context_exceeded"); "error" when the
+// text has no such prefix.
+std::string error_code_of(const std::string& error) {
+  size_t colon = error.find(':');
+  std::string code = error.substr(0, colon);
+  bool is_code = colon != std::string::npos && !code.empty() &&
+                 std::all_of(code.begin(), code.end(), [](unsigned char c) { return std::islower(c) || c == '_'; });
+  return is_code ? code : "error";
+}
+
+nlohmann::json counts_json(const std::map<std::string, int>& counts) {
+  nlohmann::json json = nlohmann::json::object();
+  for (const auto& [key, count] : counts) {
+    json[key] = count;
+  }
+  return json;
 }
 
 }  // namespace
@@ -100,6 +121,15 @@ Summary summarize(const std::vector<ResultRecord>& all_records, const std::vecto
     system.unparsed += record.unparsed ? 1 : 0;
     system.errors += record.error ? 1 : 0;
     correctness[record.system][record.question_id] = record.correct;
+    if (record.letter) {
+      system.letters[*record.letter] += 1;
+    }
+    system.right_letters[record.answer] += 1;
+    if (record.aggregator_error) {
+      system.aggregator_failed += 1;
+      system.aggregator_errors[error_code_of(*record.aggregator_error)] += 1;
+    }
+    system.best_proposal_answers += record.answered_with_best_proposal ? 1 : 0;
   }
   summary.questions = static_cast<int>(questions.size());
 
@@ -196,7 +226,13 @@ nlohmann::json summary_to_json(const Summary& summary, const nlohmann::json& con
         {"at_chance_level", at_chance_level(system)},
         {"by_category", by_category},
         {"by_subject", by_subject},
+        {"letters", counts_json(system.letters)},
     };
+    if (system.kind == "mixture") {
+      systems[system.name]["aggregator_failed"] = system.aggregator_failed;
+      systems[system.name]["aggregator_errors"] = counts_json(system.aggregator_errors);
+      systems[system.name]["answered_with_best_proposal"] = system.best_proposal_answers;
+    }
   }
   nlohmann::json paired = nlohmann::json::array();
   for (const PairedTest& test : summary.paired) {
@@ -206,7 +242,7 @@ nlohmann::json summary_to_json(const Summary& summary, const nlohmann::json& con
                       {"only_mixture_correct", test.only_mixture},
                       {"only_system_correct", test.only_system},
                       {"both_wrong", test.both_wrong},
-                      {"test", "exact McNemar, two-sided"},
+                      {"test", "exact McNemar, two-sided; failed or unparsed answers count as wrong"},
                       {"p_value", test.p_value}});
   }
   return {
@@ -217,6 +253,7 @@ nlohmann::json summary_to_json(const Summary& summary, const nlohmann::json& con
       {"mean_miner_accuracy", summary.mean_miner_accuracy},
       {"best_miner", summary.best_miner},
       {"paired_tests", paired},
+      {"notes", summary_notes(summary)},
       {"config", config},
   };
 }

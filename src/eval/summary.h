@@ -29,10 +29,20 @@ struct SystemSummary {
   int errors = 0;
   std::map<std::string, Count> by_category;
   std::map<std::string, Count> by_subject;
+  std::map<std::string, int> letters;        // extracted letter -> answers with that letter
+  std::map<std::string, int> right_letters;  // right letter -> questions with that right answer
+  // Mixture only: questions on which an aggregator call failed, by error
+  // code ("context_exceeded"), and questions the mixture answered with its
+  // best proposal because every aggregator failed.
+  int aggregator_failed = 0;
+  std::map<std::string, int> aggregator_errors;
+  int best_proposal_answers = 0;
 };
 
-// Exact McNemar test between the mixture and one other system on the
-// questions both answered.
+// Exact McNemar test between the mixture and one other system on every
+// question that has a record for both. A failed call or an unparsed answer
+// counts as wrong, as in the accuracy, so the four counts add up to the
+// questions both systems were scored on.
 struct PairedTest {
   std::string system;
   int both_correct = 0;

@@ -84,6 +84,23 @@ ResultRecord ask_miner_unguarded(MinerPlan& plan, const Request& request, const 
   return record;
 }
 
+// Copies into a mixture record whether its aggregator failed and whether the
+// mixture fell back to its best proposal, so that the report can say how
+// often the aggregator produced the answer.
+void note_aggregator_calls(ResultRecord& record, const Trace& trace) {
+  record.answered_with_best_proposal = trace.answered_with_best_proposal;
+  for (const CallTrace& call : trace.aggregators) {
+    if (call.status != "ok") {
+      record.aggregator_error = call.error.empty() ? call.status : call.error;
+      return;
+    }
+  }
+}
+
+std::string code_and_message(const Error& error) {
+  return std::string(error_code_name(error.code)) + ": " + error.message;
+}
+
 // The aggregator's request as one text for a completion-format aggregator:
 // the references, then the benchmark prompt ending in "Answer:", so that the
 // next token is the letter.
@@ -154,6 +171,7 @@ ResultRecord ask_mixture(Mixture& mixture, const Request& request, std::vector<C
   } catch (const std::exception& e) {
     outcome = Error::internal(std::string("mixture threw an exception: ") + e.what());
   }
+  note_aggregator_calls(record, trace);
   if (!outcome.ok()) {
     record.error = outcome.error().message;
     if (failures.count(mixture.config().name)) {
@@ -185,6 +203,11 @@ std::optional<ResultRecord> score_mixture(Mixture& mixture, AggregatorPlan& plan
   auto prepared = mixture.prepare_aggregator_request(request, std::move(first_layer), cancel, &trace);
   if (!prepared.ok()) {
     record.error = prepared.error().message;
+    // The references did not fit the aggregator's context; other failures
+    // (no proposal succeeded) happen before the aggregator.
+    if (prepared.error().code == ErrorCode::kContextExceeded) {
+      record.aggregator_error = code_and_message(prepared.error());
+    }
     if (plan.failures->count(mixture.config().name)) {
       logger()->warn("mixture call failed mixture={} question={} error={}", mixture.config().name, question.id(),
                      prepared.error().message);
@@ -205,6 +228,7 @@ std::optional<ResultRecord> score_mixture(Mixture& mixture, AggregatorPlan& plan
   }
   if (!scores.ok() && scores.error().code != ErrorCode::kInvalidRequest) {
     record.error = scores.error().message;
+    record.aggregator_error = code_and_message(scores.error());
     if (plan.failures->count(mixture.config().name)) {
       logger()->warn("aggregator logprob scoring failed mixture={} question={} error={}", mixture.config().name,
                      question.id(), scores.error().message);

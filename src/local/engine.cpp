@@ -195,6 +195,10 @@ Result<std::shared_ptr<Engine>> Engine::load(const std::filesystem::path& path, 
   params.n_seq_max = static_cast<uint32_t>(impl->parallel);
   params.n_threads = threads;
   params.n_threads_batch = threads;
+  // A unified cache lets llama_memory_seq_cp share prefix cells between
+  // sequences without copying them.
+  // NOTE: attention then spans every cell up to the highest one in use, for
+  // all sequences, which may cost more than per-sequence streams.
   params.kv_unified = true;
   params.no_perf = true;
   impl->context.reset(llama_init_from_model(impl->model.get(), params));

@@ -21,7 +21,7 @@ namespace mom::local {
 struct EngineOptions {
   int parallel = 4;         // sequences decoded together (slots); 0: 4
   int context_size = 2048;  // tokens per sequence, capped by the model's training context; 0: 2048
-  int threads = 0;          // CPU threads for llama_decode; 0: std::thread::hardware_concurrency()
+  int threads = 0;          // CPU threads for llama_decode; 0: 1 under 50 M parameters, else hardware_concurrency()
   int batch_size = 512;     // tokens per llama_decode call (n_batch and n_ubatch); 0: 512
 };
 

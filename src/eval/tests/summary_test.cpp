@@ -87,6 +87,66 @@ TEST(Summary, PairedTestCountsDiscordantQuestions) {
   EXPECT_DOUBLE_EQ(test.p_value, 0.625);
 }
 
+TEST(Summary, PairedTestCountsFailedAndUnparsedAsWrong) {
+  std::vector<ResultRecord> records = hand_made_table();
+  // The miner's call on s1/0 failed and its answer to s2/1 had no letter.
+  records[0].error = "timeout: no answer";
+  records[0].letter.reset();
+  records[0].correct = false;
+  records[6].letter.reset();
+  records[6].unparsed = true;
+  // The mixture's call on s2/0 failed too; the miner was right there.
+  records[5].error = "unavailable: no proposal";
+  records[5].letter.reset();
+  // A question only the miner has is not paired.
+  records.push_back(make_record("s3", 0, "other", "m1", "miner", true));
+
+  Summary summary = summarize(records, {"m1", "mix"}, 0);
+  ASSERT_EQ(summary.paired.size(), 1u);
+  const PairedTest& test = summary.paired[0];
+  EXPECT_EQ(test.both_correct, 0);  // s1/0 moved here from both right
+  EXPECT_EQ(test.only_mixture, 4);  // s1/0, s1/1, s2/1, s2/2
+  EXPECT_EQ(test.only_system, 1);   // s2/0
+  EXPECT_EQ(test.both_wrong, 0);
+  EXPECT_EQ(test.both_correct + test.only_mixture + test.only_system + test.both_wrong, 5);
+  EXPECT_DOUBLE_EQ(test.p_value, 0.375);  // 2 * (1 + 5) / 32
+  EXPECT_EQ(summary.systems[0].errors, 1);
+  EXPECT_EQ(summary.systems[0].unparsed, 1);
+}
+
+TEST(Summary, CountsLettersAndRightLetters) {
+  std::vector<ResultRecord> records = hand_made_table();
+  records[2].answer = "C";
+  Summary summary = summarize(records, {"m1", "mix"}, 0);
+  const SystemSummary& miner = summary.systems[0];
+  EXPECT_EQ(miner.letters.at("A"), 2);
+  EXPECT_EQ(miner.letters.at("B"), 3);
+  EXPECT_EQ(miner.right_letters.at("A"), 4);
+  EXPECT_EQ(miner.right_letters.at("C"), 1);
+}
+
+TEST(Summary, CountsAggregatorFailuresOfTheMixture) {
+  std::vector<ResultRecord> records = hand_made_table();
+  records[1].aggregator_error = "context_exceeded: the references do not fit";
+  records[1].answered_with_best_proposal = true;
+  records[3].aggregator_error = "context_exceeded: the references do not fit";
+  records[3].answered_with_best_proposal = true;
+  records[5].aggregator_error = "aggregator threw";
+  Summary summary = summarize(records, {"m1", "mix"}, 0);
+  const SystemSummary& mixture = summary.systems[1];
+  EXPECT_EQ(mixture.aggregator_failed, 3);
+  EXPECT_EQ(mixture.aggregator_errors.at("context_exceeded"), 2);
+  EXPECT_EQ(mixture.aggregator_errors.at("error"), 1);
+  EXPECT_EQ(mixture.best_proposal_answers, 2);
+
+  nlohmann::json json = summary_to_json(summary, nlohmann::json::object());
+  EXPECT_EQ(json["systems"]["mix"]["aggregator_failed"], 3);
+  EXPECT_EQ(json["systems"]["mix"]["answered_with_best_proposal"], 2);
+  EXPECT_EQ(json["systems"]["mix"]["aggregator_errors"]["context_exceeded"], 2);
+  EXPECT_FALSE(json["systems"]["m1"].contains("aggregator_failed"));
+  ASSERT_FALSE(json["notes"].empty());
+}
+
 TEST(Summary, LaterRecordOfAPairReplacesEarlier) {
   std::vector<ResultRecord> records = hand_made_table();
   records.push_back(make_record("s1", 1, "stem", "m1", "miner", true));
@@ -118,6 +178,8 @@ TEST(Summary, JsonHasTheDocumentedFields) {
   EXPECT_EQ(mixture["ci95"].size(), 2u);
   EXPECT_EQ(mixture["by_category"]["stem"]["total"], 2);
   EXPECT_EQ(mixture["by_subject"]["s2"]["total"], 3);
+  EXPECT_EQ(mixture["letters"]["A"], 4);
+  EXPECT_TRUE(json["notes"].is_array());
   EXPECT_EQ(json["config"]["split"], "test");
 }
 
