@@ -20,7 +20,7 @@ trap 'rm -rf "$work"' EXIT
 cat >"$work/eval.toml" <<TOML
 [miners.s260k]
 model = "$models/stories260K.gguf"
-context_size = 1024
+context_size = 2048
 parallel = 4
 scoring = "logprob"
 
@@ -81,6 +81,19 @@ for system in systems:
     assert row, f"no report row for {system}"
     assert (int(row.group(1)), int(row.group(2))) == (correct, 114), (system, row.groups(), correct)
 assert "chance level" in report, "report does not say the systems are at chance level"
+for system in systems:
+    s = summary["systems"][system]
+    lettered = sum(1 for l in lines if l["system"] == system and l["letter"])
+    assert sum(s["letters"].values()) == lettered, (system, s["letters"], lettered)
+mix = summary["systems"]["mix"]
+mix_lines = [l for l in lines if l["system"] == "mix"]
+assert mix["aggregator_failed"] == sum(1 for l in mix_lines if l["aggregator_error"]), mix["aggregator_failed"]
+assert mix["answered_with_best_proposal"] == sum(l["answered_with_best_proposal"] for l in mix_lines)
+for note in summary["notes"]:
+    assert "- " + note in report, f"note missing from report.md: {note}"
+for test in summary["paired_tests"]:
+    cells = [test[k] for k in ("both_correct", "only_mixture_correct", "only_system_correct", "both_wrong")]
+    assert sum(cells) == 114, (test["system"], cells)
 assert "<svg" in open(f"{out}/chart.svg").read()
 print("ok:", {s: summary["systems"][s]["correct"] for s in systems})
 PY

@@ -87,13 +87,18 @@ ResultRecord ask_miner_unguarded(MinerPlan& plan, const Request& request, const 
 // Copies into a mixture record whether its aggregator failed and whether the
 // mixture fell back to its best proposal, so that the report can say how
 // often the aggregator produced the answer.
+// A "truncated" aggregator answer (cut at max_tokens) is still the mixture's
+// answer, so only the other statuses count as failures.
 void note_aggregator_calls(ResultRecord& record, const Trace& trace) {
   record.answered_with_best_proposal = trace.answered_with_best_proposal;
   for (const CallTrace& call : trace.aggregators) {
-    if (call.status != "ok") {
-      record.aggregator_error = call.error.empty() ? call.status : call.error;
-      return;
+    if (call.status == "ok" || call.status == "truncated") {
+      continue;
     }
+    // Error calls carry "code: message"; "empty" calls only a message.
+    bool has_code = call.status == "error" || call.status == "timeout" || call.status == "cancelled";
+    record.aggregator_error = has_code ? call.error : call.status + ": " + call.error;
+    return;
   }
 }
 

@@ -56,6 +56,30 @@ TEST_F(ResultsLogTest, RoundTripsRecords) {
   EXPECT_FALSE((*log)->dropped_torn_line());
 }
 
+TEST_F(ResultsLogTest, RoundTripsMixtureAggregatorFields) {
+  ResultRecord mixture = make_record(0, "mix");
+  mixture.kind = "mixture";
+  mixture.aggregator_error = "context_exceeded: the references do not fit";
+  mixture.answered_with_best_proposal = true;
+  {
+    auto log = ResultsLog::open(path_);
+    ASSERT_TRUE(log.ok()) << log.error().message;
+    ASSERT_TRUE((*log)->append({make_record(0, "m1"), mixture}).ok());
+  }
+  std::ifstream in(path_);
+  std::string miner_line;
+  std::getline(in, miner_line);
+  EXPECT_EQ(miner_line.find("aggregator_error"), std::string::npos);
+
+  auto log = ResultsLog::open(path_);
+  ASSERT_TRUE(log.ok()) << log.error().message;
+  ASSERT_EQ((*log)->existing().size(), 2u);
+  const ResultRecord& read = (*log)->existing()[1];
+  EXPECT_EQ(read.aggregator_error, "context_exceeded: the references do not fit");
+  EXPECT_TRUE(read.answered_with_best_proposal);
+  EXPECT_FALSE((*log)->existing()[0].answered_with_best_proposal);
+}
+
 TEST_F(ResultsLogTest, ResumeDropsTornLastLine) {
   {
     auto log = ResultsLog::open(path_);
