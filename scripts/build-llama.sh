@@ -6,6 +6,7 @@
 #   MOM_LLAMA_SOURCE=DIR   an existing llama.cpp checkout to build
 #   otherwise              the git bundle shipped in the npm package
 #                          node-llama-cpp@$NODE_LLAMA_CPP_VERSION
+# MOM_LLAMA_CMAKE_ARGS adds CMake options (see below).
 #
 # The script prints the install prefix (include/, lib/, bin/) on its last
 # line. A second run with the same key prints the cached prefix at once.
@@ -35,6 +36,12 @@ if [[ $(uname -m) != x86_64 ]]; then
     -DLLAMA_BUILD_TESTS=OFF -DLLAMA_BUILD_EXAMPLES=OFF -DLLAMA_BUILD_APP=OFF
     -DLLAMA_BUILD_TOOLS=ON -DLLAMA_BUILD_SERVER=ON -DLLAMA_BUILD_UI=OFF
     -DLLAMA_USE_PREBUILT_UI=OFF -DLLAMA_OPENSSL=OFF -DLLAMA_CURL=OFF)
+fi
+# Extra options for the llama.cpp build, e.g. MOM_LLAMA_CMAKE_ARGS="-DGGML_AVX512=ON"
+# on a CPU known to have AVX-512. They are part of the cache key.
+if [[ -n ${MOM_LLAMA_CMAKE_ARGS:-} ]]; then
+  read -r -a extra_options <<<"$MOM_LLAMA_CMAKE_ARGS"
+  CMAKE_OPTIONS+=("${extra_options[@]}")
 fi
 TARGETS=(llama ggml llama-server llama-bench)
 
