@@ -58,9 +58,9 @@ class ResultsLog {
 
   // Opens or creates path and reads the records already there. A last line
   // without its newline or that does not parse (a write cut by kill -9) is
-  // dropped and truncated away; dropped_torn_line() tells. A malformed line
-  // before the last fails with kInvalidRequest naming the line, since
-  // guessing would lose or double-count answers.
+  // dropped and truncated away, and dropped_torn_line() then returns true. A
+  // malformed line before the last fails with kInvalidRequest naming the
+  // line, because guessing would lose or double-count answers.
   static Result<std::unique_ptr<ResultsLog>> open(const std::filesystem::path& path);
 
   // Records read by open(), in file order.
@@ -68,8 +68,8 @@ class ResultsLog {
   bool dropped_torn_line() const { return dropped_torn_line_; }
 
   // Appends the records as lines. The file is flushed to disk (fsync) when
-  // sync_interval has passed since the last flush, and on destruction: a
-  // killed process loses nothing already written (the kernel holds it); a
+  // sync_interval has passed since the last flush, and on destruction. A
+  // killed process loses nothing already written (the kernel keeps it), and a
   // power loss loses at most the last interval.
   Status append(const std::vector<ResultRecord>& records);
 

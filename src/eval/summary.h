@@ -72,7 +72,7 @@ std::pair<double, double> wilson_interval(int correct, int total);
 // capped at 1. Returns 1 when b + c is 0.
 double mcnemar_exact_p(int b, int c);
 
-// True when the interval holds 25%, the accuracy of guessing among four options.
+// True when the 95% interval contains 25%, the accuracy of guessing among four options.
 bool at_chance_level(const SystemSummary& system);
 
 // Keeps the last record of each (question, system) pair, in first-seen order.

@@ -85,7 +85,7 @@ ResultRecord ask_miner_unguarded(MinerPlan& plan, const Request& request, const 
 }
 
 // Copies into a mixture record whether its aggregator failed and whether the
-// mixture fell back to its best proposal, so that the report can say how
+// mixture fell back to its best proposal, so that the report can state how
 // often the aggregator produced the answer.
 // A "truncated" aggregator answer (cut at max_tokens) is still the mixture's
 // answer, so only the other statuses count as failures.

@@ -24,7 +24,7 @@ class Scoreboard;
 class Strategy;
 class TimeSource;
 
-// How one miner call of a mixture run ended.
+// Outcome of one miner call in a mixture run.
 struct CallTrace {
   std::string miner;
   int layer = 0;             // 1-based proposer layer; 0 for the aggregator
@@ -92,8 +92,8 @@ class Mixture {
 
   virtual const MixtureConfig& config() const = 0;
 
-  // Answers the request: every layer's miners in parallel, then the
-  // aggregator, whose text streams to on_token. Fails with kUnavailable when
+  // Runs the request through the mixture: every layer's miners in parallel,
+  // then the aggregator, whose text streams to on_token. Fails with kUnavailable when
   // no proposal of a layer succeeds (the aggregator is then not called);
   // trace_out, when given, receives the trace in every case.
   //
@@ -121,7 +121,7 @@ class Mixture {
 
   // Same, but the first layer's proposals are given (already computed, for
   // example by an evaluation that also scores them as each miner's answer).
-  // first_layer holds one CallTrace per miner of layer 1, in config order.
+  // first_layer contains one CallTrace per miner of layer 1, in config order.
   virtual Result<MixtureOutcome> run_from_first_layer(const Request& request,
                                                       std::vector<CallTrace> first_layer,
                                                       const TokenSink& on_token,
