@@ -47,6 +47,7 @@ struct Options {
   std::string prompt_format = "completion";
   int eval_parallel = 8;      // questions in flight (mom eval --parallel)
   int local_parallel = 0;     // sequences the local engine decodes together; 0: engine default
+  int local_batch = 0;        // tokens per llama_decode call of the local engine; 0: engine default
   int repetitions = 1;
   std::vector<int> server_slots = {1, 2, 4, 8};
   double pp_rate = 0;         // llama-bench pp512 tokens/s; 0: measure it
@@ -234,6 +235,9 @@ int main(int argc, char** argv) {
   app.add_option("--local-parallel", options.local_parallel,
                  "sequences the local engine decodes together; 0: engine default")
       ->capture_default_str();
+  app.add_option("--local-batch", options.local_batch,
+                 "tokens per llama_decode call of the local engine (miner batch_size); 0: engine default")
+      ->capture_default_str();
   app.add_option("--repetitions", options.repetitions, "timed evaluations per setting")->capture_default_str();
   app.add_option("--server-slots", options.server_slots, "llama-server slot counts to try, comma-separated")
       ->delimiter(',');
@@ -283,6 +287,9 @@ int main(int argc, char** argv) {
                           "\n";
       if (options.local_parallel > 0) {
         miner += "parallel = " + std::to_string(options.local_parallel) + "\n";
+      }
+      if (options.local_batch > 0) {
+        miner += "batch_size = " + std::to_string(options.local_batch) + "\n";
       }
       const fs::path dir = options.work_dir / "embedded";
       const fs::path config = write_config(options, dir, miner);

@@ -5,6 +5,8 @@
 
 #include <stdexcept>
 
+#include "server/listen_backlog.h"
+
 namespace mom::bench {
 namespace {
 
@@ -80,10 +82,12 @@ FixedResponseServer::FixedResponseServer(std::string answer, std::map<std::strin
     requests_.push_back(std::move(served));
   });
 
+  mom::ListenBacklog backlog(*server_);
   port_ = server_->bind_to_any_port("127.0.0.1");
   if (port_ <= 0) {
     throw std::runtime_error("cannot bind the fixed-response server to a loopback port");
   }
+  backlog.widen();
   thread_ = std::thread([this] { server_->listen_after_bind(); });
   // The socket is bound already, so early connections wait in its backlog.
   while (!server_->is_running()) {

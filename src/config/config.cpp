@@ -302,6 +302,7 @@ Result<MinerConfig> read_miner(const std::string& name, const toml::table& table
   if (local) {
     MOM_TRY(reader.read_count("parallel", miner.parallel, 4096));
     MOM_TRY(reader.read_count("threads", miner.threads, 1024));
+    MOM_TRY(reader.read_count("batch_size", miner.batch_size, 65536));
   }
 
   MOM_TRY(reader.read_number("temperature", miner.defaults.temperature, 0.0, 100.0));

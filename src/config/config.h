@@ -21,6 +21,7 @@ struct MinerConfig {
   int context_size = 0;               // tokens per sequence; 0: engine default
   int parallel = 0;                   // sequences decoded together; 0: engine default
   int threads = 0;                    // 0: picked from the machine
+  int batch_size = 0;                 // tokens per decode call; 0: engine default
   // remote
   std::string url;                    // base URL, e.g. "http://127.0.0.1:8080/v1"
   std::string upstream_model;         // "model" sent upstream; empty: the miner's name

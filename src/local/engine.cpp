@@ -251,16 +251,17 @@ Engine::~Engine() {
   logger()->info(
       "engine stopped file={} requests={} prompt_tokens={} reused_prompt_tokens={} prefix_waits={} decode_calls={} "
       "decoded_tokens={} tokens_per_call={:.1f} multi_sequence_calls={} max_sequences_in_batch={} "
-      "max_prompt_sequences_in_batch={}",
+      "max_prompt_sequences_in_batch={} decode_seconds={:.2f}",
       impl_->path.filename().string(), totals.requests, totals.prompt_tokens, totals.reused_prompt_tokens,
       totals.prefix_waits, totals.decode_calls, totals.decoded_tokens, tokens_per_call, totals.multi_sequence_calls,
-      totals.max_sequences_in_batch, totals.max_prompt_sequences_in_batch);
+      totals.max_sequences_in_batch, totals.max_prompt_sequences_in_batch, totals.decode_seconds);
 }
 
 const std::filesystem::path& Engine::path() const { return impl_->path; }
 const llama_model* Engine::model() const { return impl_->model.get(); }
 int Engine::context_size() const { return impl_->context_size; }
 int Engine::parallel() const { return impl_->parallel; }
+int Engine::batch_size() const { return impl_->batch_size; }
 const std::string& Engine::chat_template() const { return impl_->chat_template; }
 int Engine::free_slots() const { return impl_->free_slots.load(); }
 
@@ -436,6 +437,7 @@ void Engine::Impl::run_step(Batch& batch) {
     return;
   }
 
+  const auto decode_start = Clock::now();
   int32_t code = llama_decode(context.get(), batch.get());
   // No room in the KV cache: drop the prefixes kept by idle slots, least
   // recently used first, until the batch fits.
@@ -451,6 +453,7 @@ void Engine::Impl::run_step(Batch& batch) {
     std::lock_guard lock(stats_mutex);
     ++counters.decode_calls;
     counters.decoded_tokens += batch.size();
+    counters.decode_seconds += std::chrono::duration<double>(Clock::now() - decode_start).count();
   }
   after_decode();
 }

@@ -48,6 +48,7 @@ struct EngineStats {
   int64_t multi_sequence_calls = 0;      // llama_decode calls holding tokens of more than one sequence
   int max_sequences_in_batch = 0;        // maximum sequences in one llama_decode call
   int max_prompt_sequences_in_batch = 0; // maximum sequences with a prompt chunk in one llama_decode call
+  double decode_seconds = 0;             // wall time spent inside llama_decode
 };
 
 // Owns one llama_model, one llama_context with `parallel` sequences sharing a
@@ -88,6 +89,7 @@ class Engine {
   const llama_model* model() const;
   int context_size() const;  // tokens per sequence
   int parallel() const;      // sequence slots
+  int batch_size() const;    // maximum tokens per llama_decode call
   // The model's chat template when llama.cpp supports it, else empty.
   const std::string& chat_template() const;
   int free_slots() const;

@@ -32,16 +32,19 @@ Result<std::shared_ptr<Miner>> LocalModels::create_miner(const MinerConfig& conf
     options.parallel = config.parallel > 0 ? config.parallel : options.parallel;
     options.context_size = config.context_size > 0 ? config.context_size : options.context_size;
     options.threads = config.threads;
+    options.batch_size = config.batch_size;
     auto engine = local::Engine::load(config.model_path, options);
     if (!engine) {
       return engine.error();
     }
     it = impl_->engines.emplace(key, std::move(engine.value())).first;
   } else if ((config.parallel > 0 && config.parallel != it->second->parallel()) ||
-             (config.context_size > 0 && config.context_size != it->second->context_size())) {
+             (config.context_size > 0 && config.context_size != it->second->context_size()) ||
+             (config.batch_size > 0 && config.batch_size != it->second->batch_size())) {
     local::logger()->warn(
-        "miner shares an already loaded model and keeps its settings miner={} file={} parallel={} context={}",
-        config.name, key.string(), it->second->parallel(), it->second->context_size());
+        "miner shares an already loaded model and keeps its settings miner={} file={} parallel={} context={} "
+        "batch_size={}",
+        config.name, key.string(), it->second->parallel(), it->second->context_size(), it->second->batch_size());
   }
   return std::shared_ptr<Miner>(std::make_shared<local::LocalMiner>(it->second, config));
 }

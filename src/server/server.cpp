@@ -2,6 +2,7 @@
 
 #include <httplib.h>
 
+#include "server/listen_backlog.h"
 #include "server/logger.h"
 #include "server/openai_codec.h"
 
@@ -58,6 +59,7 @@ Status Server::start() {
   http_->set_keep_alive_max_count(10000);
   add_routes();
 
+  ListenBacklog backlog(*http_);
   if (options_.port == 0) {
     bound_port_ = http_->bind_to_any_port(options_.host);
   } else {
@@ -66,6 +68,9 @@ Status Server::start() {
   if (bound_port_ <= 0) {
     return Error::unavailable("failed to listen on " + options_.host + ":" + std::to_string(options_.port) +
                               "; the port may be in use or the host not local, so pick another with --host/--port");
+  }
+  if (!backlog.widen()) {
+    server_logger()->warn("could not widen the listen backlog; bursts of new connections may wait a second");
   }
   started_ = true;
 

@@ -27,6 +27,7 @@ model = "models/tiny.gguf"
 context_size = 512
 parallel = 4
 threads = 2
+batch_size = 256
 temperature = 0
 top_p = 0.9
 top_k = 20
@@ -45,6 +46,7 @@ scoring = "logprob"
   EXPECT_EQ(miner.context_size, 512);
   EXPECT_EQ(miner.parallel, 4);
   EXPECT_EQ(miner.threads, 2);
+  EXPECT_EQ(miner.batch_size, 256);
   EXPECT_EQ(miner.defaults.temperature, 0.0);
   EXPECT_EQ(miner.defaults.top_p, 0.9);
   EXPECT_EQ(miner.defaults.top_k, 20);
@@ -209,6 +211,9 @@ TEST(Config, MinerWithSeveralSourcesIsAnError) {
 TEST(Config, LocalOnlyKeysOnRemoteMinerAreErrors) {
   std::string message = error_of("[miners.a]\nurl = \"http://127.0.0.1:1/v1\"\nparallel = 2\n");
   EXPECT_THAT(message, HasSubstr("miners.a.parallel"));
+  EXPECT_THAT(error_of("[miners.a]\nurl = \"http://127.0.0.1:1/v1\"\nbatch_size = 64\n"),
+              HasSubstr("miners.a.batch_size"));
+  EXPECT_THAT(error_of("[miners.a]\nmodel = \"a.gguf\"\nbatch_size = -1\n"), HasSubstr("batch_size"));
 }
 
 TEST(Config, MixtureNamingUnknownMinerIsAnError) {

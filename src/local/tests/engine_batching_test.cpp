@@ -128,6 +128,31 @@ TEST_F(EngineBatching, ScoringDecodesPromptOnce) {
   EXPECT_EQ(after_second.requests, 2);
 }
 
+// The miner's batch_size bounds the tokens of one llama_decode call. A
+// smaller batch reads the same prompt in more calls and gives the same scores.
+TEST_F(EngineBatching, BatchSizeSplitsPrompt) {
+  auto whole = make_miner(1);
+  auto whole_scores = whole->score_choices(testing::raw_request(kStory, 1), {"A", "B"}, CancelToken());
+  ASSERT_TRUE(whole_scores) << whole_scores.error().message;
+
+  LocalModels models;  // a second engine on the same file, with its own batch size
+  MinerConfig config = testing::miner_config(testing::stories_model(), 1);
+  config.batch_size = 8;
+  auto small = models.create_miner(config);
+  ASSERT_TRUE(small) << small.error().message;
+  Engine& engine = engine_of(**small);
+  EXPECT_EQ(engine.batch_size(), 8);
+
+  auto small_scores = (*small)->score_choices(testing::raw_request(kStory, 1), {"A", "B"}, CancelToken());
+  ASSERT_TRUE(small_scores) << small_scores.error().message;
+  const int prompt_tokens = small_scores->usage.prompt_tokens;
+  EXPECT_EQ(engine.stats().decode_calls, (prompt_tokens + 7) / 8);
+  ASSERT_EQ(small_scores->logprobs.size(), whole_scores->logprobs.size());
+  for (size_t i = 0; i < whole_scores->logprobs.size(); ++i) {
+    EXPECT_NEAR(small_scores->logprobs[i], whole_scores->logprobs[i], 1e-3);
+  }
+}
+
 TEST_F(EngineBatching, ConcurrentPromptsShareDecodeCall) {
   auto miner = make_miner(4);
   Engine& engine = engine_of(*miner);
