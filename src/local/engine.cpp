@@ -204,10 +204,13 @@ Result<std::shared_ptr<Engine>> Engine::load(const std::filesystem::path& path, 
   impl->context.reset(llama_init_from_model(impl->model.get(), params));
   if (!impl->context) {
     return Error{ErrorCode::kLoadFailed,
-                 fmt::format("failed to create a llama.cpp context for model file {} (context {} x {} sequences); "
-                             "lower context_size or parallel",
-                             path.string(), impl->context_size, impl->parallel)};
+                 fmt::format("failed to create a llama.cpp context for model file {} (context {} x {} sequences, "
+                             "batch {}); lower context_size, parallel or batch_size",
+                             path.string(), impl->context_size, impl->parallel, impl->batch_size)};
   }
+  // llama.cpp caps the batch at the context size, and a larger llama_batch
+  // would make llama_decode fail.
+  impl->batch_size = static_cast<int>(llama_n_batch(impl->context.get()));
 
   if (const char* tmpl = llama_model_chat_template(impl->model.get(), nullptr); tmpl != nullptr) {
     if (apply_chat_template(tmpl, {{"user", "hello"}})) {

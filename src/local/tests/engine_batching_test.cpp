@@ -153,6 +153,19 @@ TEST_F(EngineBatching, BatchSizeSplitsPrompt) {
   }
 }
 
+// llama.cpp caps the batch at the context, so the engine does too.
+TEST_F(EngineBatching, BatchSizeCappedByContext) {
+  MinerConfig config = testing::miner_config(testing::stories_model(), 1);
+  config.batch_size = 4096;
+  auto miner = models_.create_miner(config);
+  ASSERT_TRUE(miner) << miner.error().message;
+  Engine& engine = engine_of(**miner);
+  EXPECT_EQ(engine.batch_size(), engine.context_size() * engine.parallel());
+
+  auto scores = (*miner)->score_choices(testing::raw_request(kStory, 1), {"A", "B"}, CancelToken());
+  EXPECT_TRUE(scores) << scores.error().message;
+}
+
 TEST_F(EngineBatching, ConcurrentPromptsShareDecodeCall) {
   auto miner = make_miner(4);
   Engine& engine = engine_of(*miner);
