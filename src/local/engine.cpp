@@ -128,6 +128,8 @@ struct Engine::Impl {
   std::condition_variable wake;
   std::deque<std::shared_ptr<Job>> queue;
   bool stopping = false;
+  // Set with stopping; read by the abort callback while llama_decode runs.
+  std::atomic<bool> unloading{false};
 
   // Owned by the worker thread.
   std::vector<Slot> slots;
@@ -152,6 +154,8 @@ struct Engine::Impl {
   bool end_if_cancelled(Slot& slot, Clock::time_point now);
   void fill_batch(Batch& batch);
   void handle_decode_failure(int32_t code, int tokens);
+  bool decode_abandoned() const;
+  void handle_abandoned_decode();
   void after_decode();
   void sample(Slot& slot);
   void score(Slot& slot);
@@ -211,6 +215,11 @@ Result<std::shared_ptr<Engine>> Engine::load(const std::filesystem::path& path, 
   // llama.cpp caps the batch at the context size, and a larger llama_batch
   // would make llama_decode fail.
   impl->batch_size = static_cast<int>(llama_n_batch(impl->context.get()));
+  // ggml calls this between graph nodes, so a long prompt chunk stops soon
+  // after every request in it is cancelled or past its deadline.
+  llama_set_abort_callback(
+      impl->context.get(), [](void* data) { return static_cast<const Impl*>(data)->decode_abandoned(); },
+      impl.get());
 
   if (const char* tmpl = llama_model_chat_template(impl->model.get(), nullptr); tmpl != nullptr) {
     if (apply_chat_template(tmpl, {{"user", "hello"}})) {
@@ -242,6 +251,7 @@ Engine::~Engine() {
     std::lock_guard lock(impl_->mutex);
     impl_->stopping = true;
   }
+  impl_->unloading = true;
   impl_->wake.notify_all();
   if (impl_->worker.joinable()) {
     impl_->worker.join();
@@ -254,10 +264,11 @@ Engine::~Engine() {
   logger()->info(
       "engine stopped file={} requests={} prompt_tokens={} reused_prompt_tokens={} prefix_waits={} decode_calls={} "
       "decoded_tokens={} tokens_per_call={:.1f} multi_sequence_calls={} max_sequences_in_batch={} "
-      "max_prompt_sequences_in_batch={} decode_seconds={:.2f}",
+      "max_prompt_sequences_in_batch={} decode_seconds={:.2f} abandoned_decodes={}",
       impl_->path.filename().string(), totals.requests, totals.prompt_tokens, totals.reused_prompt_tokens,
       totals.prefix_waits, totals.decode_calls, totals.decoded_tokens, tokens_per_call, totals.multi_sequence_calls,
-      totals.max_sequences_in_batch, totals.max_prompt_sequences_in_batch, totals.decode_seconds);
+      totals.max_sequences_in_batch, totals.max_prompt_sequences_in_batch, totals.decode_seconds,
+      totals.abandoned_decodes);
 }
 
 const std::filesystem::path& Engine::path() const { return impl_->path; }
@@ -446,6 +457,10 @@ void Engine::Impl::run_step(Batch& batch) {
   // recently used first, until the batch fits.
   while (code == 1 && drop_least_recent_prefix()) {
     code = llama_decode(context.get(), batch.get());
+  }
+  if (code == 2 && decode_abandoned()) {
+    handle_abandoned_decode();
+    return;
   }
   if (code != 0) {
     handle_decode_failure(code, batch.size());
@@ -703,6 +718,49 @@ void Engine::Impl::fill_batch(Batch& batch) {
   counters.max_prompt_sequences_in_batch = std::max(counters.max_prompt_sequences_in_batch, prompt_sequences);
   if (sequences > 1) {
     ++counters.multi_sequence_calls;
+  }
+}
+
+bool Engine::Impl::decode_abandoned() const {
+  if (unloading.load(std::memory_order_relaxed)) {
+    return true;
+  }
+  const auto now = Clock::now();
+  bool any = false;
+  for (const Slot& slot : slots) {
+    if (!slot.job || slot.step_tokens == 0) {
+      continue;
+    }
+    any = true;
+    const Job& job = *slot.job;
+    if (!job.cancel.cancelled() && !(job.deadline && now >= *job.deadline)) {
+      return false;
+    }
+  }
+  return any;
+}
+
+void Engine::Impl::handle_abandoned_decode() {
+  {
+    std::lock_guard lock(stats_mutex);
+    ++counters.abandoned_decodes;
+  }
+  logger()->debug("llama_decode stopped early: every request in the batch was cancelled or timed out file={}",
+                  path.filename().string());
+  // llama.cpp removes the positions of the stopped batch. Anything past the
+  // slot's known tokens goes too, so the cache matches slot.cached.
+  llama_memory_t memory = llama_get_memory(context.get());
+  const auto now = Clock::now();
+  for (Slot& slot : slots) {
+    if (!slot.job || slot.step_tokens == 0) {
+      continue;
+    }
+    llama_memory_seq_rm(memory, slot.seq, static_cast<llama_pos>(slot.cached.size()), -1);
+    slot.pending.reset();
+    slot.step_tokens = 0;
+    slot.output_index = -1;
+    // While unloading, the loop ends the remaining requests after this step.
+    end_if_cancelled(slot, now);
   }
 }
 

@@ -49,6 +49,7 @@ struct EngineStats {
   int max_sequences_in_batch = 0;        // maximum sequences in one llama_decode call
   int max_prompt_sequences_in_batch = 0; // maximum sequences with a prompt chunk in one llama_decode call
   double decode_seconds = 0;             // wall time spent inside llama_decode
+  int64_t abandoned_decodes = 0;         // llama_decode calls stopped early because no request needed them
 };
 
 // Owns one llama_model, one llama_context with `parallel` sequences sharing a
@@ -68,6 +69,11 @@ struct EngineStats {
 // together. The cached prefixes live in the context's KV cells, so their
 // memory is bounded by the context size; when llama_decode finds no room, the
 // prefixes of idle slots are dropped, least recently used first.
+//
+// Cancellation and deadlines are checked before each step and, through
+// llama.cpp's abort callback, inside llama_decode: a call stops early once
+// every request in its batch is cancelled or past its deadline, so one long
+// prompt chunk does not hold a request past its deadline.
 //
 // Thread-safe: generate() and score() may be called from many threads at
 // once; they block the caller until the request ends. The worker thread never
