@@ -70,10 +70,10 @@ struct EngineStats {
 // memory is bounded by the context size; when llama_decode finds no room, the
 // prefixes of idle slots are dropped, least recently used first.
 //
-// Cancellation and deadlines are checked before each step and, through
-// llama.cpp's abort callback, inside llama_decode: a call stops early once
+// Cancellation and deadlines are checked before each step and also inside
+// llama_decode, through llama.cpp's abort callback. A call stops early once
 // every request in its batch is cancelled or past its deadline, so one long
-// prompt chunk does not hold a request past its deadline.
+// prompt chunk does not keep a request running past its deadline.
 //
 // Thread-safe: generate() and score() may be called from many threads at
 // once; they block the caller until the request ends. The worker thread never
