@@ -143,41 +143,84 @@ void respond_once(const std::shared_ptr<Call>& call, httplib::Response& res) {
   call->finish(200, std::nullopt, completion->usage);
 }
 
+// A stream's miner call. It starts before the response status is chosen, so
+// that a call failing before its first token can still get an HTTP error
+// status. The destructor cancels and joins a call still running, for a
+// response that is dropped before its content provider ran.
+struct StreamRun {
+  explicit StreamRun(std::shared_ptr<Call> owner) : call(std::move(owner)) {}
+  StreamRun(const StreamRun&) = delete;
+  StreamRun& operator=(const StreamRun&) = delete;
+  ~StreamRun() {
+    if (worker.joinable()) {
+      call->cancel.cancel();
+      worker.join();
+    }
+  }
+
+  void start() {
+    worker = std::thread([this] {
+      TokenSink on_token = [this](std::string_view piece) { queue.push(piece); };
+      // An exception escaping this thread would terminate the whole server, so
+      // it becomes this request's error instead.
+      try {
+        result.emplace(call->target.run(call->chat.request, on_token, call->cancel,
+                                        call->chat.trace ? &trace : nullptr));
+      } catch (const std::exception& e) {
+        result.emplace(Error::internal(std::string("the model failed: ") + e.what()));
+      } catch (...) {
+        result.emplace(Error::internal("the model failed with an unknown exception"));
+      }
+      queue.finish();
+    });
+  }
+
+  // Waits up to `timeout` for the first text or the end of the call. Returns
+  // true when the call ended before any text, with its result ready.
+  bool ended_without_text(std::chrono::milliseconds timeout) {
+    TokenQueue::PopResult popped = queue.pop(first_pieces, timeout);
+    if (popped == TokenQueue::PopResult::kText) {
+      call->first_token_seconds = Seconds(Clock::now() - call->started).count();
+    }
+    ended = popped == TokenQueue::PopResult::kFinished;
+    if (ended) {
+      worker.join();
+    }
+    return ended;
+  }
+
+  std::shared_ptr<Call> call;
+  TokenQueue queue;
+  std::optional<Result<Completion>> result;
+  std::optional<nlohmann::json> trace;
+  std::vector<std::string> first_pieces;  // popped while the status was chosen
+  bool ended = false;                     // the call ended while the status was chosen
+  std::thread worker;
+};
+
 // Writes one stream: the role chunk, content as it arrives, then the finish
 // (or error) event and [DONE]. Returns false when the client went away, after
 // cancelling and waiting for the miner.
-bool write_stream(const std::shared_ptr<Call>& call, httplib::DataSink& sink) {
+bool write_stream(StreamRun& run, httplib::DataSink& sink) {
   auto write = [&sink](std::string_view data) { return sink.write(data.data(), data.size()); };
+  const std::shared_ptr<Call>& call = run.call;
   const ResponseMeta& meta = call->meta;
 
-  if (!write(encode_role_chunk(meta))) {
-    call->cancel.cancel();
-    call->finish(499, Error::cancelled("the client disconnected before the first chunk"), Usage{});
-    return false;
-  }
-
-  auto queue = std::make_shared<TokenQueue>();
-  std::optional<Result<Completion>> result;
-  std::optional<nlohmann::json> trace;
-  std::thread worker([&call, &result, &trace, queue] {
-    TokenSink on_token = [queue](std::string_view piece) { queue->push(piece); };
-    // An exception escaping this thread would terminate the whole server, so
-    // it becomes this request's error instead.
-    try {
-      result.emplace(call->target.run(call->chat.request, on_token, call->cancel,
-                                      call->chat.trace ? &trace : nullptr));
-    } catch (const std::exception& e) {
-      result.emplace(Error::internal(std::string("the model failed: ") + e.what()));
-    } catch (...) {
-      result.emplace(Error::internal("the model failed with an unknown exception"));
+  // One chunk per piece, so that pieces queued while the previous write was
+  // in progress still reach the client as separate tokens.
+  auto write_pieces = [&](const std::vector<std::string>& pieces) {
+    for (const std::string& piece : pieces) {
+      if (!write(encode_content_chunk(meta, piece))) {
+        return false;
+      }
     }
-    queue->finish();
-  });
+    return true;
+  };
 
-  bool connected = true;
+  bool connected = write(encode_role_chunk(meta)) && write_pieces(run.first_pieces);
   std::vector<std::string> pieces;
-  while (connected) {
-    TokenQueue::PopResult popped = queue->pop(pieces, kKeepAliveInterval);
+  while (connected && !run.ended) {
+    TokenQueue::PopResult popped = run.queue.pop(pieces, kKeepAliveInterval);
     if (popped == TokenQueue::PopResult::kFinished) {
       break;
     }
@@ -188,28 +231,24 @@ bool write_stream(const std::shared_ptr<Call>& call, httplib::DataSink& sink) {
     if (call->first_token_seconds < 0) {
       call->first_token_seconds = Seconds(Clock::now() - call->started).count();
     }
-    // One chunk per piece, so that pieces queued while the previous write was
-    // in progress still reach the client as separate tokens.
-    for (const std::string& piece : pieces) {
-      if (!write(encode_content_chunk(meta, piece))) {
-        connected = false;
-        break;
-      }
-    }
+    connected = write_pieces(pieces);
   }
   if (!connected) {
     call->cancel.cancel();
   }
-  worker.join();
+  if (run.worker.joinable()) {
+    run.worker.join();
+  }
 
   if (!connected) {
     call->finish(499, Error::cancelled("the client disconnected during the stream"), Usage{});
     return false;
   }
 
-  const nlohmann::json* trace_json = trace.has_value() ? &*trace : nullptr;
-  if (result->ok()) {
-    const Completion& completion = result->value();
+  const nlohmann::json* trace_json = run.trace.has_value() ? &*run.trace : nullptr;
+  const Result<Completion>& result = *run.result;
+  if (result.ok()) {
+    const Completion& completion = result.value();
     bool sent = write(encode_finish_chunk(meta, completion.finish_reason,
                                           call->chat.include_usage ? nullptr : trace_json));
     if (sent && call->chat.include_usage) {
@@ -220,11 +259,11 @@ bool write_stream(const std::shared_ptr<Call>& call, httplib::DataSink& sink) {
     return sent;
   }
 
-  // The status line went out with the first chunk, so a failure travels as an
-  // error event, which the OpenAI Node.js client (openai 6.30.1) raises as APIError.
-  ApiError error{result->error(), "", ""};
+  // The status line went out before this failure, so it travels as an error
+  // event, which the OpenAI Node.js client (openai 6.30.1) raises as APIError.
+  ApiError error{result.error(), "", ""};
   bool sent = write(encode_error_event(error, trace_json)) && write(kDoneEvent);
-  call->finish(200, result->error(), Usage{});
+  call->finish(200, result.error(), Usage{});
   return sent;
 }
 
@@ -275,12 +314,24 @@ void ChatEndpoint::handle(const httplib::Request& req, httplib::Response& res,
     return;
   }
 
+  // The status waits for the first text, up to one keep-alive interval, so a
+  // call that fails quickly (a miner that is down, a prompt too long) gets an
+  // HTTP error status and error object like a non-stream request.
+  auto run = std::make_shared<StreamRun>(call);
+  run->start();
+  if (run->ended_without_text(kKeepAliveInterval) && !run->result->ok()) {
+    const Error& failure = run->result->error();
+    send_error(res, ApiError{failure, "", ""}, run->trace.has_value() ? &*run->trace : nullptr);
+    call->finish(res.status, failure, Usage{});
+    return;
+  }
+
   res.status = 200;
   res.set_header("Cache-Control", "no-cache");
   res.set_chunked_content_provider(
       "text/event-stream",
-      [call, guard](size_t /*offset*/, httplib::DataSink& sink) {
-        if (write_stream(call, sink)) {
+      [run, guard](size_t /*offset*/, httplib::DataSink& sink) {
+        if (write_stream(*run, sink)) {
           sink.done();
           return true;
         }

@@ -26,11 +26,13 @@ class ChatEndpoint {
   // of shutdown, so cancelling shutdown cancels all work in flight.
   ChatEndpoint(Metrics& metrics, CancelToken shutdown);
 
-  // Handles req and fills res. A non-stream request runs to completion here; a
-  // stream request sets a content provider that runs the miner on its own
-  // thread while writing chunks, and cancels it when the client disconnects.
-  // A stream sends status 200 before the miner starts, so a failure of the
-  // miner arrives as an error event followed by "data: [DONE]".
+  // Handles req and fills res. A non-stream request runs to completion here. A
+  // stream request starts the miner on its own thread and waits up to one
+  // keep-alive interval (1 s) for its first text: a miner that fails within
+  // that wait gets an HTTP error status, as a non-stream request would.
+  // Otherwise a content provider sends status 200 and writes chunks, and a
+  // later failure arrives as an error event followed by "data: [DONE]". The
+  // miner is cancelled when the client disconnects.
   // NOTE: a client that disconnects from a non-stream request is not
   // noticed, so that work runs to its end or deadline.
   void handle(const httplib::Request& req, httplib::Response& res, std::shared_ptr<const ModelCatalog> catalog);

@@ -33,6 +33,10 @@ class ScriptedMiner : public Miner {
     calls_++;
     last_request_ = request;
     if (error_.has_value()) {
+      const auto fail_at = Clock::now() + error_after_;
+      while (Clock::now() < fail_at && !cancel.cancelled()) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(5));
+      }
       return *error_;
     }
     if (throws_) {
@@ -59,7 +63,11 @@ class ScriptedMiner : public Miner {
     return completion;
   }
 
-  void fail_with(Error error) { error_ = std::move(error); }
+  // Makes complete() return error, after waiting `after` (cut short by cancellation).
+  void fail_with(Error error, std::chrono::milliseconds after = std::chrono::milliseconds(0)) {
+    error_ = std::move(error);
+    error_after_ = after;
+  }
   // Makes complete() throw, as a buggy miner implementation would.
   void throw_on_call() { throws_ = true; }
   bool saw_cancel() const { return saw_cancel_; }
@@ -73,6 +81,7 @@ class ScriptedMiner : public Miner {
   std::vector<std::string> pieces_;
   std::chrono::milliseconds delay_;
   std::optional<Error> error_;
+  std::chrono::milliseconds error_after_{0};
   bool throws_ = false;
   std::atomic<bool> saw_cancel_{false};
   std::atomic<int> calls_{0};

@@ -106,17 +106,22 @@ class ServerTest : public ::testing::Test {
     broken_->fail_with(Error::timeout("scripted miner timed out"));
     auto throwing = std::make_shared<ScriptedMiner>("throwing", std::vector<std::string>{"x"});
     throwing->throw_on_call();
+    // Fails after the stream's first-text wait of 1 s, so its status is 200.
+    auto late_broken = std::make_shared<ScriptedMiner>("late-broken", std::vector<std::string>{});
+    late_broken->fail_with(Error::unavailable("scripted miner lost its upstream"), 1300ms);
     auto fast = fast_;
     auto slow = slow_;
     auto broken = broken_;
     auto paced = paced_;
-    server_ = std::make_unique<Server>(options, [fast, slow, broken, paced, throwing]() -> Result<std::unique_ptr<ModelCatalog>> {
+    server_ = std::make_unique<Server>(options, [fast, slow, broken, paced, throwing,
+                                                 late_broken]() -> Result<std::unique_ptr<ModelCatalog>> {
       auto registry = std::make_unique<MinerRegistry>();
       registry->add(fast);
       registry->add(slow);
       registry->add(paced);
       registry->add(broken);
       registry->add(throwing);
+      registry->add(late_broken);
       MixtureConfig config;
       config.name = "moa";
       config.layers = {{"fast"}};
@@ -293,14 +298,27 @@ TEST_F(ServerTest, MinerErrorMapsToStatusAndErrorObject) {
   expect_still_serving();
 }
 
-TEST_F(ServerTest, StreamMinerErrorSendsErrorEvent) {
+// A miner that fails before its first token gets the status and error object
+// of a non-stream request.
+TEST_F(ServerTest, StreamEarlyErrorIsHttpStatus) {
   start();
-  httplib::Result result = post(chat_body("broken", true));
+  json error = expect_error(post(chat_body("broken", true)), 504);
+  EXPECT_EQ(error["type"], "timeout_error");
+  EXPECT_THAT(error["message"].get<std::string>(), HasSubstr("timed out"));
+  expect_still_serving();
+}
+
+// After the first-text wait the status 200 is sent, so a later failure is an
+// error event followed by [DONE].
+TEST_F(ServerTest, StreamLateErrorIsErrorEvent) {
+  start();
+  httplib::Result result = post(chat_body("late-broken", true));
   ASSERT_TRUE(result);
+  EXPECT_EQ(result->status, 200);
   std::vector<Event> events = parse_events(result->body);
-  ASSERT_GE(events.size(), 2u);
+  ASSERT_GE(events.size(), 3u);
   EXPECT_TRUE(events.back().done);
-  EXPECT_THAT(events[events.size() - 2].data["error"]["message"].get<std::string>(), HasSubstr("timed out"));
+  EXPECT_THAT(events[events.size() - 2].data["error"]["message"].get<std::string>(), HasSubstr("upstream"));
   expect_still_serving();
 }
 
@@ -308,12 +326,8 @@ TEST_F(ServerTest, StreamMinerErrorSendsErrorEvent) {
 // terminate the whole server.
 TEST_F(ServerTest, StreamSurvivesThrowingMiner) {
   start();
-  httplib::Result result = post(chat_body("throwing", true));
-  ASSERT_TRUE(result);
-  std::vector<Event> events = parse_events(result->body);
-  ASSERT_GE(events.size(), 2u);
-  EXPECT_TRUE(events.back().done);
-  EXPECT_THAT(events[events.size() - 2].data["error"]["message"].get<std::string>(), HasSubstr("threw"));
+  json error = expect_error(post(chat_body("throwing", true)), 500);
+  EXPECT_THAT(error["message"].get<std::string>(), HasSubstr("threw"));
   expect_still_serving();
 }
 
@@ -439,7 +453,8 @@ TEST_F(ServerTest, ModelsListsMinersAndMixtures) {
     ids.push_back(model["id"]);
     EXPECT_EQ(model["object"], "model");
   }
-  EXPECT_THAT(ids, ::testing::UnorderedElementsAre("fast", "slow", "broken", "paced", "throwing", "moa", "moa-broken"));
+  EXPECT_THAT(ids, ::testing::UnorderedElementsAre("fast", "slow", "broken", "paced", "throwing", "late-broken", "moa",
+                                                   "moa-broken"));
 }
 
 TEST_F(ServerTest, MetricsCountRequestsPerModel) {
@@ -479,12 +494,11 @@ TEST_F(ServerTest, MixtureFailureKeepsTrace) {
   ASSERT_TRUE(result);
   EXPECT_EQ(json::parse(result->body)["mom_trace"]["mixture"], "moa-broken");
 
+  // The mixture fails before any text, so the stream gets the same error object.
   httplib::Result stream = post(chat_body("moa-broken", true, R"("mom": {"trace": true})"));
+  expect_error(stream, 504);
   ASSERT_TRUE(stream);
-  std::vector<Event> events = parse_events(stream->body);
-  ASSERT_GE(events.size(), 2u);
-  EXPECT_EQ(events[events.size() - 2].data["mom_trace"]["mixture"], "moa-broken");
-  EXPECT_TRUE(events.back().done);
+  EXPECT_EQ(json::parse(stream->body)["mom_trace"]["mixture"], "moa-broken");
 }
 
 TEST_F(ServerTest, MixtureStreamPutsTraceInFinalChunk) {
