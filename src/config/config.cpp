@@ -299,6 +299,14 @@ Result<MinerConfig> read_miner(const std::string& name, const toml::table& table
   } else {
     MOM_TRY(reader.read_count("context_size", miner.context_size));
   }
+  if (!local) {
+    // Keys of the local engine would otherwise be reported as unknown.
+    for (const char* key : {"parallel", "threads", "batch_size"}) {
+      if (const toml::node* node = table.get(key); node != nullptr) {
+        return reader.error_at(*node, key, "applies only to local miners (set with 'model'); remove it here");
+      }
+    }
+  }
   if (local) {
     MOM_TRY(reader.read_count("parallel", miner.parallel, 4096));
     MOM_TRY(reader.read_count("threads", miner.threads, 1024));

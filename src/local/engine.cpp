@@ -121,7 +121,8 @@ struct Engine::Impl {
   std::string chat_template;
   int context_size = 0;
   int parallel = 0;
-  int batch_size = 0;
+  int batch_size = 0;            // after the limits of llama.cpp
+  int requested_batch_size = 0;  // from the options, or the default
 
   // Guarded by mutex: the queue, stopping, and the ownership hand-over of jobs.
   mutable std::mutex mutex;
@@ -184,7 +185,10 @@ Result<std::shared_ptr<Engine>> Engine::load(const std::filesystem::path& path, 
   impl->model = std::move(model.value());
   impl->vocab = llama_model_get_vocab(impl->model.get());
   impl->parallel = options.parallel > 0 ? options.parallel : 4;
-  impl->batch_size = options.batch_size > 0 ? options.batch_size : 512;
+  impl->requested_batch_size = options.batch_size > 0 ? options.batch_size : 512;
+  // llama.cpp needs room for one output per sequence in a batch (it aborts
+  // the process otherwise), so the batch has room for at least `parallel` tokens.
+  impl->batch_size = std::max(impl->requested_batch_size, impl->parallel);
   const int train_context = llama_model_n_ctx_train(impl->model.get());
   impl->context_size = options.context_size > 0 ? options.context_size : 2048;
   if (train_context > 0) {
@@ -236,8 +240,8 @@ Result<std::shared_ptr<Engine>> Engine::load(const std::filesystem::path& path, 
   }
   impl->free_slots = impl->parallel;
 
-  logger()->info("model loaded file={} context={} parallel={} threads={} chat_template={}", path.string(),
-                 impl->context_size, impl->parallel, threads, !impl->chat_template.empty());
+  logger()->info("model loaded file={} context={} parallel={} batch={} threads={} chat_template={}", path.string(),
+                 impl->context_size, impl->parallel, impl->batch_size, threads, !impl->chat_template.empty());
 
   std::shared_ptr<Engine> engine(new Engine(std::move(impl)));
   engine->impl_->worker = std::thread([raw = engine->impl_.get()] { raw->run(); });
@@ -276,6 +280,7 @@ const llama_model* Engine::model() const { return impl_->model.get(); }
 int Engine::context_size() const { return impl_->context_size; }
 int Engine::parallel() const { return impl_->parallel; }
 int Engine::batch_size() const { return impl_->batch_size; }
+int Engine::requested_batch_size() const { return impl_->requested_batch_size; }
 const std::string& Engine::chat_template() const { return impl_->chat_template; }
 int Engine::free_slots() const { return impl_->free_slots.load(); }
 

@@ -93,9 +93,10 @@ class Engine {
 
   const std::filesystem::path& path() const;
   const llama_model* model() const;
-  int context_size() const;  // tokens per sequence
-  int parallel() const;      // sequence slots
-  int batch_size() const;    // maximum tokens per llama_decode call
+  int context_size() const;          // tokens per sequence
+  int parallel() const;              // sequence slots
+  int batch_size() const;            // maximum tokens per llama_decode call
+  int requested_batch_size() const;  // batch size asked for, before the limits of llama.cpp
   // The model's chat template when llama.cpp supports it, else empty.
   const std::string& chat_template() const;
   int free_slots() const;

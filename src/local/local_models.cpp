@@ -40,7 +40,8 @@ Result<std::shared_ptr<Miner>> LocalModels::create_miner(const MinerConfig& conf
     it = impl_->engines.emplace(key, std::move(engine.value())).first;
   } else if ((config.parallel > 0 && config.parallel != it->second->parallel()) ||
              (config.context_size > 0 && config.context_size != it->second->context_size()) ||
-             (config.batch_size > 0 && config.batch_size != it->second->batch_size())) {
+             (config.batch_size > 0 && config.batch_size != it->second->requested_batch_size() &&
+              config.batch_size != it->second->batch_size())) {
     local::logger()->warn(
         "miner shares an already loaded model and keeps its settings miner={} file={} parallel={} context={} "
         "batch_size={}",

@@ -211,6 +211,7 @@ TEST(Config, MinerWithSeveralSourcesIsAnError) {
 TEST(Config, LocalOnlyKeysOnRemoteMinerAreErrors) {
   std::string message = error_of("[miners.a]\nurl = \"http://127.0.0.1:1/v1\"\nparallel = 2\n");
   EXPECT_THAT(message, HasSubstr("miners.a.parallel"));
+  EXPECT_THAT(message, HasSubstr("only to local miners"));
   EXPECT_THAT(error_of("[miners.a]\nurl = \"http://127.0.0.1:1/v1\"\nbatch_size = 64\n"),
               HasSubstr("miners.a.batch_size"));
   EXPECT_THAT(error_of("[miners.a]\nmodel = \"a.gguf\"\nbatch_size = -1\n"), HasSubstr("batch_size"));

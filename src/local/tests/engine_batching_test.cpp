@@ -166,6 +166,21 @@ TEST_F(EngineBatching, BatchSizeCappedByContext) {
   EXPECT_TRUE(scores) << scores.error().message;
 }
 
+// llama.cpp aborts the process when a batch has fewer tokens than sequences,
+// so the engine raises the batch to `parallel`.
+TEST_F(EngineBatching, BatchSizeAtLeastParallel) {
+  MinerConfig config = testing::miner_config(testing::stories_model(), 4);
+  config.batch_size = 1;
+  auto miner = models_.create_miner(config);
+  ASSERT_TRUE(miner) << miner.error().message;
+  Engine& engine = engine_of(**miner);
+  EXPECT_EQ(engine.batch_size(), 4);
+  EXPECT_EQ(engine.requested_batch_size(), 1);
+
+  auto scores = (*miner)->score_choices(testing::raw_request(kStory, 1), {"A", "B"}, CancelToken());
+  EXPECT_TRUE(scores) << scores.error().message;
+}
+
 TEST_F(EngineBatching, ConcurrentPromptsShareDecodeCall) {
   auto miner = make_miner(4);
   Engine& engine = engine_of(*miner);
