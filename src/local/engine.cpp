@@ -532,16 +532,26 @@ void Engine::Impl::admit_queued() {
 }
 
 Slot& Engine::Impl::pick_free_slot(const std::vector<llama_token>& prompt) {
+  // start_from_cache copies a shared prefix from whichever slot holds it, so
+  // the choice here only decides whose cached tokens are overwritten: the
+  // fewest lost first (an empty slot, or one whose tokens the prompt extends),
+  // then the longest shared prefix, which needs no copy, then the slot used
+  // longest ago.
   Slot* best = nullptr;
+  size_t best_lost = 0;
   size_t best_common = 0;
   for (Slot& slot : slots) {
     if (slot.job) {
       continue;
     }
     const size_t common = common_prefix(slot.cached, prompt);
-    // Ties go to the slot used longest ago, so recent prefixes stay cached.
-    if (best == nullptr || common > best_common || (common == best_common && slot.last_used < best->last_used)) {
+    const size_t lost = slot.cached.size() - common;
+    const bool better = best == nullptr || lost < best_lost ||
+                        (lost == best_lost && (common > best_common ||
+                                               (common == best_common && slot.last_used < best->last_used)));
+    if (better) {
       best = &slot;
+      best_lost = lost;
       best_common = common;
     }
   }

@@ -181,6 +181,21 @@ TEST_F(EngineBatching, BatchSizeAtLeastParallel) {
   EXPECT_TRUE(scores) << scores.error().message;
 }
 
+// A prompt that shares only its first tokens with a cached one goes to an
+// empty slot, so the long cached prompt stays for the next request that needs it.
+TEST_F(EngineBatching, ShortPromptKeepsCachedPrefix) {
+  auto miner = make_miner(3);
+  const std::string long_prompt = kStory + " " + kStory;
+  auto first = miner->score_choices(testing::raw_request(long_prompt, 1), {"A"}, CancelToken());
+  ASSERT_TRUE(first) << first.error().message;
+  auto other = miner->score_choices(testing::raw_request("Tim had a red ball", 1), {"A"}, CancelToken());
+  ASSERT_TRUE(other) << other.error().message;
+
+  auto again = miner->score_choices(testing::raw_request(long_prompt, 1), {"A"}, CancelToken());
+  ASSERT_TRUE(again) << again.error().message;
+  EXPECT_EQ(again->usage.cached_prompt_tokens, again->usage.prompt_tokens - 1);
+}
+
 TEST_F(EngineBatching, ConcurrentPromptsShareDecodeCall) {
   auto miner = make_miner(4);
   Engine& engine = engine_of(*miner);
@@ -243,10 +258,12 @@ TEST_F(EngineBatching, ConcurrentRequestsWaitForSharedPrefix) {
   EXPECT_LE(reused, 2 * (prompt_tokens - 1) + 1);
   EXPECT_EQ(after.prefix_waits - before.prefix_waits, 2);
   EXPECT_EQ(after.reused_prompt_tokens - before.reused_prompt_tokens, reused);
+  // The same token read in batches of different sizes differs slightly in
+  // floating point (about 2e-3 here), far less than a wrong prefix would.
   for (size_t i = 1; i < results.size(); ++i) {
     ASSERT_EQ(results[i].logprobs.size(), results[0].logprobs.size());
     for (size_t c = 0; c < results[0].logprobs.size(); ++c) {
-      EXPECT_NEAR(results[i].logprobs[c], results[0].logprobs[c], 1e-3) << "request " << i << " choice " << c;
+      EXPECT_NEAR(results[i].logprobs[c], results[0].logprobs[c], 1e-2) << "request " << i << " choice " << c;
     }
   }
 }
