@@ -532,7 +532,7 @@ void Engine::Impl::admit_queued() {
 }
 
 Slot& Engine::Impl::pick_free_slot(const std::vector<llama_token>& prompt) {
-  // start_from_cache copies a shared prefix from whichever slot holds it, so
+  // start_from_cache copies a shared prefix from whichever slot has it, so
   // the choice here only decides whose cached tokens are overwritten: the
   // fewest lost first (an empty slot, or one whose tokens the prompt extends),
   // then the longest shared prefix, which needs no copy, then the slot used

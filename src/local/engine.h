@@ -61,8 +61,9 @@ struct EngineStats {
 // samples or scores each sequence whose prompt is done.
 //
 // Prefix reuse: a slot keeps its tokens in the KV cache after its request
-// ends. A new request goes to the free slot that shares the longest prefix
-// with its prompt, and a longer prefix held by another slot is copied over
+// ends. A new request goes to the free slot whose cached tokens it would
+// overwrite least (an empty slot, or one whose tokens its prompt extends),
+// and the longest prefix any slot shares with its prompt is copied over
 // (llama_memory_seq_cp). When another slot is still decoding a longer shared
 // prefix, the new request waits for it and then copies it, so a prefix such
 // as a few-shot header is decoded once even for requests that arrive
