@@ -533,10 +533,9 @@ void Engine::Impl::admit_queued() {
 
 Slot& Engine::Impl::pick_free_slot(const std::vector<llama_token>& prompt) {
   // start_from_cache copies a shared prefix from whichever slot has it, so
-  // the choice here only decides whose cached tokens are overwritten: the
-  // fewest lost first (an empty slot, or one whose tokens the prompt extends),
-  // then the longest shared prefix, which needs no copy, then the slot used
-  // longest ago.
+  // this choice only decides whose cached tokens are overwritten. The order is
+  // fewest tokens lost (an empty slot, or one whose tokens the prompt extends),
+  // then longest shared prefix (no copy needed), then the slot used longest ago.
   Slot* best = nullptr;
   size_t best_lost = 0;
   size_t best_common = 0;

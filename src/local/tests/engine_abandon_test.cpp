@@ -55,11 +55,13 @@ class EngineAbandon : public ::testing::Test {
   }
 
   // Waits until the request occupies the engine's only slot, so its prompt
-  // is inside llama_decode.
+  // is inside llama_decode. Fails after 60 s, for a request that never got in.
   void wait_until_admitted() const {
-    while (engine_->free_slots() > 0) {
+    const auto limit = Clock::now() + 60s;
+    while (engine_->free_slots() > 0 && Clock::now() < limit) {
       std::this_thread::sleep_for(1ms);
     }
+    ASSERT_EQ(engine_->free_slots(), 0) << "the request was not admitted within 60 s";
   }
 
   static inline std::filesystem::path model_;
